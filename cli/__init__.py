@@ -1,0 +1,1 @@
+"""The `kembar` command line: the composition root of every Kembar process."""

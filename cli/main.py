@@ -1,0 +1,25 @@
+"""Entry point of the `kembar` console script: every command, one place to find them."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.migrate import migrate
+
+app = typer.Typer(
+    name="kembar",
+    help="Kembar: sister-city partnerships for Indonesian regional governments.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Kembar: sister-city partnerships for Indonesian regional governments."""
+
+
+app.command("migrate")(migrate)
+
+if __name__ == "__main__":
+    app()

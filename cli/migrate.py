@@ -1,0 +1,20 @@
+"""`kembar migrate`: apply database migrations and load reference data (countries)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from cli.database import with_database
+from core.countries import ensure_countries
+from core.db import migrate as apply_migrations
+from core.settings import get_settings
+
+
+def migrate() -> None:
+    """Apply every pending migration, then add any missing countries. Safe to run again."""
+    settings = get_settings()
+    asyncio.run(apply_migrations(settings.database_url))
+    added = with_database(ensure_countries)
+    typer.echo(f"migrated {settings.database_url.split('@')[-1]}; {added} countries added")

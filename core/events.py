@@ -1,0 +1,139 @@
+"""Domain events: small frozen facts in the past tense, one type each, versioned.
+
+``TYPE`` is the wire name (``partnership.stage_advanced``), ``VERSION`` its schema version and
+``AGGREGATE`` the kind of record it is about. Payloads hold ids and values, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+    AGGREGATE: ClassVar[str] = "partnership"
+
+    def aggregate_id(self) -> str:
+        return str(self.partnership_id)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnershipProposed(Event):
+    TYPE = "partnership.proposed"
+    partnership_id: int
+    indonesian_region_id: int
+    foreign_region_id: int
+    kind: str
+    stage: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageAdvanced(Event):
+    TYPE = "partnership.stage_advanced"
+    partnership_id: int
+    from_stage: str
+    to_stage: str
+    status: str
+    round: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnershipAbandoned(Event):
+    TYPE = "partnership.abandoned"
+    partnership_id: int
+    stage: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnershipTerminated(Event):
+    TYPE = "partnership.terminated"
+    partnership_id: int
+    stage: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnershipExpired(Event):
+    TYPE = "partnership.expired"
+    partnership_id: int
+    stage: str
+    valid_until: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentAdded(Event):
+    TYPE = "partnership.document_added"
+    partnership_id: int
+    document_id: int
+    document_type: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRecorded(Event):
+    TYPE = "partnership.approval_recorded"
+    partnership_id: int
+    approval_id: int
+    approval_type: str
+    decision: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgramCreated(Event):
+    TYPE = "program.created"
+    AGGREGATE = "program"
+    partnership_id: int
+    program_id: int
+    area: str
+    status: str
+
+    def aggregate_id(self) -> str:
+        return str(self.program_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgramUpdated(Event):
+    TYPE = "program.updated"
+    AGGREGATE = "program"
+    partnership_id: int
+    program_id: int
+    changed: tuple[str, ...]
+
+    def aggregate_id(self) -> str:
+        return str(self.program_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityRecorded(Event):
+    TYPE = "program.activity_recorded"
+    AGGREGATE = "program"
+    partnership_id: int
+    program_id: int
+    activity_id: int
+    direction: str
+    participants: int
+    occurred_on: str
+
+    def aggregate_id(self) -> str:
+        return str(self.program_id)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls
+    for cls in (
+        PartnershipProposed,
+        StageAdvanced,
+        PartnershipAbandoned,
+        PartnershipTerminated,
+        PartnershipExpired,
+        DocumentAdded,
+        ApprovalRecorded,
+        ProgramCreated,
+        ProgramUpdated,
+        ActivityRecorded,
+    )
+}

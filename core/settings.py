@@ -1,0 +1,54 @@
+"""Every setting Kembar reads, in one place (environment variables prefixed ``KEMBAR_``, or ``.env``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Kembar's configuration. Nothing connects anywhere when this is read."""
+
+    model_config = SettingsConfigDict(env_prefix="KEMBAR_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite://kembar.sqlite3",
+        description="sqlite://PATH (embedded default) or postgres://user@host:port/db",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db; unset means workers run in-process (embedded default)",
+    )
+    secret_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    page_size_max: int = 100
+    demo_data: bool = Field(default=True, description="seed the demo partnerships into an empty db")
+    outbox_retention_days: int = 7
+    db_pool_max: int = 10
+
+    @model_validator(mode="after")
+    def _production_needs_real_values(self) -> Settings:
+        if self.mode == "production":
+            missing = []
+            if self.database_url.startswith("sqlite"):
+                missing.append("KEMBAR_DATABASE_URL (a PostgreSQL URL)")
+            if not self.secret_key:
+                missing.append("KEMBAR_SECRET_KEY")
+            if missing:
+                raise ValueError("production mode needs " + ", ".join(missing))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
