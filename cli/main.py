@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli import data
 from cli.migrate import migrate
 
 app = typer.Typer(
@@ -20,6 +21,9 @@ def _root() -> None:
 
 
 app.command("migrate")(migrate)
+app.command("import-cities")(data.import_cities)
+app.command("import-pairs")(data.import_pairs)
+app.command("seed-demo")(data.seed_demo)
 
 if __name__ == "__main__":
     app()
