@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from cli import data
+from cli import workers as workers_cli
+from cli.export_schema import export_schema
 from cli.migrate import migrate
+from cli.serve import serve
 
 app = typer.Typer(
     name="kembar",
@@ -21,6 +24,13 @@ def _root() -> None:
 
 
 app.command("migrate")(migrate)
+app.command("serve")(serve)
+app.command("export-schema")(export_schema)
+app.command("worker")(workers_cli.worker)
+app.command("relay")(workers_cli.relay)
+app.command("dead-letters")(workers_cli.dead_letters)
+app.command("replay")(workers_cli.replay)
+app.command("backlog")(workers_cli.backlog)
 app.command("import-cities")(data.import_cities)
 app.command("import-pairs")(data.import_pairs)
 app.command("seed-demo")(data.seed_demo)

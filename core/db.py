@@ -54,8 +54,10 @@ async def close_db() -> None:
 
 async def migrate(database_url: str) -> None:
     """Apply every migration that the database has not seen yet."""
-    await run_migrations(config=tortoise_config(database_url, pool_max=2))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(database_url, pool_max=2))
+    finally:
+        await Tortoise.close_connections()
 
 
 # For `tortoise makemigrations` (models only; the URL is never connected to by makemigrations).

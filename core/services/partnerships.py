@@ -333,3 +333,10 @@ async def search(
             signed_on__gte=date(signed_year, 1, 1), signed_on__lte=date(signed_year, 12, 31)
         )
     return await paginate(query, window)
+
+
+async def check_advance(partnership_id: int, to: Stage) -> list[Problem]:
+    """Every problem that would refuse moving the partnership to ``to`` now (empty: it may)."""
+    partnership = await get(partnership_id)
+    outcome = plan(await facts_service.gather(partnership), Action.ADVANCE, to)
+    return outcome if isinstance(outcome, list) else []

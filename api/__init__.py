@@ -1,0 +1,1 @@
+"""The ASGI application: Starlette serving the GraphQL schema, with per-request context."""

@@ -1,0 +1,148 @@
+"""The Query root: node lookup, the three Relay connections, and countries."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from core.errors import DomainError
+from core.services import cities as city_service
+from core.services import partnerships as partnership_service
+from core.services import programs as program_service
+from schema.connection import build, window
+from schema.context import Info
+from schema.enums import (
+    Area,
+    PartnershipKind,
+    PartnershipStatus,
+    ProgramStatus,
+    ProgramType,
+    RegionLevel,
+    Stage,
+)
+from schema.errors import as_graphql_error
+from schema.ids import db_id
+from schema.types.geo import City, CityConnection, Country
+from schema.types.partnership import Partnership, PartnershipConnection
+from schema.types.program import Program, ProgramConnection
+
+
+@strawberry.input
+class CityFilter:
+    country_code: str | None = None
+    parent_id: relay.GlobalID | None = None
+    level: RegionLevel | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Text in the name or any alternate name (case-insensitive)"
+    )
+
+
+@strawberry.input
+class PartnershipFilter:
+    stage: Stage | None = None
+    status: PartnershipStatus | None = None
+    kind: PartnershipKind | None = None
+    area: Area | None = None
+    region_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="A region on either side"
+    )
+    country_code: str | None = strawberry.field(
+        default=None, description="Either region's country (ISO alpha-2)"
+    )
+    signed_year: int | None = None
+
+
+@strawberry.input
+class ProgramFilter:
+    area: Area | None = None
+    type: ProgramType | None = None
+    status: ProgramStatus | None = None
+    year: int | None = strawberry.field(default=None, description="Programs running that year")
+    partnership_id: relay.GlobalID | None = None
+
+
+def _id(value: relay.GlobalID | None, expected: str, field: str) -> int | None:
+    return None if value is None else db_id(value, expected, field)
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node()
+
+    @strawberry.field(description="Cities and regions, by id; page size at most 100")
+    async def cities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: CityFilter | None = None,
+    ) -> CityConnection:
+        f = filter or CityFilter()
+        try:
+            page = await city_service.search(
+                window=window(first, after, last, before, info.context.page_size_max),
+                country_code=f.country_code,
+                parent_id=_id(f.parent_id, "City", "filter.parentId"),
+                level=f.level,
+                text=f.search,
+            )
+        except DomainError as error:
+            raise as_graphql_error(error) from error
+        return build(CityConnection, page, City.from_model)
+
+    @strawberry.field(description="Partnerships, by id; page size at most 100")
+    async def partnerships(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: PartnershipFilter | None = None,
+    ) -> PartnershipConnection:
+        f = filter or PartnershipFilter()
+        try:
+            page = await partnership_service.search(
+                window=window(first, after, last, before, info.context.page_size_max),
+                stage=f.stage,
+                status=f.status,
+                kind=f.kind,
+                area=f.area,
+                region_id=_id(f.region_id, "City", "filter.regionId"),
+                country_code=f.country_code,
+                signed_year=f.signed_year,
+            )
+        except DomainError as error:
+            raise as_graphql_error(error) from error
+        return build(PartnershipConnection, page, Partnership.from_model)
+
+    @strawberry.field(description="Programs, by id; page size at most 100")
+    async def programs(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: ProgramFilter | None = None,
+    ) -> ProgramConnection:
+        f = filter or ProgramFilter()
+        try:
+            page = await program_service.search(
+                window=window(first, after, last, before, info.context.page_size_max),
+                area=f.area,
+                type=f.type,
+                status=f.status,
+                year=f.year,
+                partnership_id=_id(f.partnership_id, "Partnership", "filter.partnershipId"),
+            )
+        except DomainError as error:
+            raise as_graphql_error(error) from error
+        return build(ProgramConnection, page, Program.from_model)
+
+    @strawberry.field(description="Every country, by name")
+    async def countries(self, with_relations: bool | None = None) -> list[Country]:
+        rows = await city_service.countries(with_relations=with_relations)
+        return [Country.from_model(row) for row in rows]

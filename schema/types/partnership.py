@@ -1,0 +1,216 @@
+"""Partnerships, their documents, approvals and stage history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from core.services import partnerships as partnership_service
+from schema.connection import CountedConnection
+from schema.context import Info
+from schema.enums import (
+    ApprovalType,
+    Area,
+    Decision,
+    DocumentType,
+    PartnershipKind,
+    PartnershipStatus,
+    Stage,
+    TransitionAction,
+)
+from schema.errors import UserError, user_errors
+from schema.types.geo import City
+
+if TYPE_CHECKING:
+    from schema.types.program import Program
+
+
+@strawberry.type
+class Document:
+    id: strawberry.ID
+    type: DocumentType
+    number: str
+    issued_on: date | None
+    issuer: str
+    url: str
+    valid_from: date | None
+    valid_until: date | None
+    round: int = strawberry.field(description="The agreement round it was recorded in")
+    recorded_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def from_model(cls, row: Any) -> Document:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            type=row.type,
+            number=row.number,
+            issued_on=row.issued_on,
+            issuer=row.issuer,
+            url=row.url,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            round=row.round,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+        )
+
+
+@strawberry.type
+class Approval:
+    id: strawberry.ID
+    type: ApprovalType
+    decision: Decision
+    reference: str
+    decided_on: date | None
+    note: str
+    round: int
+    recorded_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def from_model(cls, row: Any) -> Approval:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            type=row.type,
+            decision=row.decision,
+            reference=row.reference,
+            decided_on=row.decided_on,
+            note=row.note,
+            round=row.round,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+        )
+
+
+@strawberry.type(description="One change of stage or status: from, to, when, by whom, why")
+class StageChange:
+    action: TransitionAction
+    from_stage: Stage | None
+    to_stage: Stage
+    from_status: PartnershipStatus | None
+    to_status: PartnershipStatus
+    at: datetime
+    actor: str
+    reason: str
+
+    @classmethod
+    def from_model(cls, row: Any) -> StageChange:
+        return cls(
+            action=row.action,
+            from_stage=row.from_stage,
+            to_stage=row.to_stage,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            at=row.at,
+            actor=row.actor,
+            reason=row.reason,
+        )
+
+
+@strawberry.type(description="A partnership between an Indonesian region and a foreign one")
+class Partnership(relay.Node):
+    id: relay.NodeID[int]
+    kind: PartnershipKind
+    stage: Stage
+    status: PartnershipStatus
+    description: str
+    round: int = strawberry.field(description="Agreement round: 1, then +1 per renewal negotiation")
+    renewal_count: int
+    signed_on: date | None
+    valid_from: date | None
+    valid_until: date | None
+    established_on: date | None
+    stage_entered_at: datetime
+    version: int = strawberry.field(description="Send it back as expectedVersion when changing")
+    created_at: datetime
+    updated_at: datetime
+    indonesian_region_id: strawberry.Private[int]
+    foreign_region_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: Any) -> Partnership:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            stage=row.stage,
+            status=row.status,
+            description=row.description,
+            round=row.round,
+            renewal_count=row.renewal_count,
+            signed_on=row.signed_on,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            established_on=row.established_on,
+            stage_entered_at=row.stage_entered_at,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            indonesian_region_id=row.indonesian_region_id,
+            foreign_region_id=row.foreign_region_id,
+        )
+
+    @strawberry.field
+    async def indonesian_region(self, info: Info) -> City:
+        return City.from_model(await info.context.loaders.city_by_id.load(self.indonesian_region_id))
+
+    @strawberry.field
+    async def foreign_region(self, info: Info) -> City:
+        return City.from_model(await info.context.loaders.city_by_id.load(self.foreign_region_id))
+
+    @strawberry.field
+    async def areas(self, info: Info) -> list[Area]:
+        return await info.context.loaders.areas_by_partnership.load(self.id)
+
+    @strawberry.field
+    async def programs(
+        self, info: Info
+    ) -> list[Annotated[Program, strawberry.lazy("schema.types.program")]]:
+        from schema.types.program import Program
+
+        rows = await info.context.loaders.programs_by_partnership.load(self.id)
+        return [Program.from_model(row) for row in rows]
+
+    @strawberry.field
+    async def documents(self, info: Info) -> list[Document]:
+        rows = await info.context.loaders.documents_by_partnership.load(self.id)
+        return [Document.from_model(row) for row in rows]
+
+    @strawberry.field
+    async def approvals(self, info: Info) -> list[Approval]:
+        rows = await info.context.loaders.approvals_by_partnership.load(self.id)
+        return [Approval.from_model(row) for row in rows]
+
+    @strawberry.field(description="Every stage and status change, oldest first")
+    async def history(self, info: Info) -> list[StageChange]:
+        rows = await info.context.loaders.history_by_partnership.load(self.id)
+        return [StageChange.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="What still stands in the way of moving to `to` (empty when it may move)"
+    )
+    async def missing_for(self, to: Stage) -> list[UserError]:
+        return user_errors_of(await partnership_service.check_advance(self.id, to))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Partnership | None]:
+        rows = await info.context.loaders.partnership_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_model(row) if row else None for row in rows]
+
+
+def user_errors_of(problems: list[Any]) -> list[UserError]:
+    return [UserError(field=p.field, code=p.code, message=p.message) for p in problems]
+
+
+@strawberry.type
+class PartnershipConnection(CountedConnection[Partnership]):
+    pass
+
+
+__all__ = ["Partnership", "PartnershipConnection", "user_errors"]
