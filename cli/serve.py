@@ -20,7 +20,9 @@ def serve(
     settings = get_settings()
     if settings.is_sqlite:
         if workers != 1:
-            raise typer.BadParameter("SQLite runs one process; use PostgreSQL to scale", param_hint="--workers")
+            raise typer.BadParameter(
+                "SQLite runs one process; use PostgreSQL to scale", param_hint="--workers"
+            )
         asyncio.run(_prepare_embedded())
     uvicorn.run(
         "api.main:app",

@@ -1,4 +1,4 @@
-"""The correlation id of the work in progress: set by the API per request and by actors per event."""
+"""The correlation id of the work in progress: set per request by the API, per event by actors."""
 
 from __future__ import annotations
 

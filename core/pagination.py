@@ -1,4 +1,4 @@
-"""Keyset pagination over a queryset ordered by primary key, Relay-style (first/after, last/before)."""
+"""Keyset pagination by primary key, Relay-style (first/after, last/before)."""
 
 from __future__ import annotations
 

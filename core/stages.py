@@ -192,7 +192,10 @@ def _guard(facts: Facts, to: Stage) -> list[Problem]:
             )
         )
     if facts.stage is Stage.IDENTIFICATION:
-        if not facts.documents_in_round & {DocumentType.FEASIBILITY_STUDY, DocumentType.OFFER_LETTER}:
+        if not facts.documents_in_round & {
+            DocumentType.FEASIBILITY_STUDY,
+            DocumentType.OFFER_LETTER,
+        }:
             problems.append(
                 Problem(
                     ErrorCode.DOCUMENT_MISSING,

@@ -1,4 +1,4 @@
-"""Build the one schema of this process (building two that use relay.node() fails: upstream #3823)."""
+"""Build the one schema of this process (two schemas using relay.node() fail: upstream #3823)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from core import enums
+from core import enums, stages
 from core import errors as domain_errors
-from core import stages
 
 RegionLevel = strawberry.enum(enums.RegionLevel)
 PartnershipKind = strawberry.enum(enums.PartnershipKind)

@@ -22,6 +22,4 @@ def user_errors(error: DomainError) -> list[UserError]:
 def as_graphql_error(error: DomainError) -> GraphQLError:
     """A query-level error that keeps its code and field in ``extensions``."""
     first = error.problems[0]
-    return GraphQLError(
-        str(error), extensions={"code": first.code.name, "field": first.field}
-    )
+    return GraphQLError(str(error), extensions={"code": first.code.name, "field": first.field})

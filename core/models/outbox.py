@@ -1,4 +1,4 @@
-"""The transactional outbox: each domain event is a row written in the transaction that caused it."""
+"""The transactional outbox: each domain event is a row written in the transaction causing it."""
 
 from __future__ import annotations
 

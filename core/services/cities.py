@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.enums import RegionLevel

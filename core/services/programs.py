@@ -160,15 +160,15 @@ async def record_activity(
     """Record something that happened under a program (inbound or outbound)."""
     check_non_negative(participants, "participants")
     if participants > 1_000_000:
-        raise DomainError.one(ErrorCode.INVALID, "participants is implausibly large", "participants")
+        raise DomainError.one(
+            ErrorCode.INVALID, "participants is implausibly large", "participants"
+        )
     check_not_future(occurred_on, clock.today(), "occurredOn")
     limit_text(description, "description", max_length=10_000)
     async with in_transaction():
         program = await locked(Program, program_id, "program", "programId")
         if program.status is ProgramStatus.CANCELLED:
-            raise DomainError.one(
-                ErrorCode.INVALID, "the program was cancelled", "programId"
-            )
+            raise DomainError.one(ErrorCode.INVALID, "the program was cancelled", "programId")
         activity = await Activity.create(
             program_id=program.id,
             occurred_on=occurred_on,

@@ -65,7 +65,9 @@ def _id(value: relay.GlobalID) -> int:
 
 @strawberry.type
 class PartnershipMutations:
-    @strawberry.mutation(description="Record a candidate partner: a new partnership in identification")
+    @strawberry.mutation(
+        description="Record a candidate partner: a new partnership in identification"
+    )
     async def propose_partnership(
         self, info: Info, input: ProposePartnershipInput
     ) -> PartnershipPayload:
@@ -74,7 +76,9 @@ class PartnershipMutations:
             "partnership",
             Partnership.from_model,
             lambda: partnership_service.propose(
-                indonesian_region_id=db_id(input.indonesian_region_id, "City", "indonesianRegionId"),
+                indonesian_region_id=db_id(
+                    input.indonesian_region_id, "City", "indonesianRegionId"
+                ),
                 foreign_region_id=db_id(input.foreign_region_id, "City", "foreignRegionId"),
                 kind=input.kind,
                 areas=list(input.areas),

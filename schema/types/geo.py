@@ -61,7 +61,9 @@ class City(relay.Node):
 
     @strawberry.field
     async def country(self, info: Info) -> Country:
-        return Country.from_model(await info.context.loaders.country_by_code.load(self.country_code))
+        return Country.from_model(
+            await info.context.loaders.country_by_code.load(self.country_code)
+        )
 
     @strawberry.field(description="The region this one lies in (e.g. a kota's province)")
     async def parent(self, info: Info) -> City | None:

@@ -156,7 +156,9 @@ class Partnership(relay.Node):
 
     @strawberry.field
     async def indonesian_region(self, info: Info) -> City:
-        return City.from_model(await info.context.loaders.city_by_id.load(self.indonesian_region_id))
+        return City.from_model(
+            await info.context.loaders.city_by_id.load(self.indonesian_region_id)
+        )
 
     @strawberry.field
     async def foreign_region(self, info: Info) -> City:
