@@ -39,7 +39,12 @@ async def document(p: Partnership, kind: DocumentType, **extra: object) -> None:
     await records.add_document(partnership_id=p.id, type=kind, actor=ACTOR, **extra)  # type: ignore[arg-type]
 
 
-async def signing_papers(p: Partnership, *, valid_until: date = date(2030, 12, 31)) -> None:
+async def signing_papers(
+    p: Partnership,
+    *,
+    valid_until: date = date(2030, 12, 31),
+    signed_on: date = date(2025, 1, 10),
+) -> None:
     """Everything negotiation needs before signing: work plan, approvals, signed agreement."""
     await document(p, DocumentType.WORK_PLAN)
     for kind in SIGNING_APPROVALS:
@@ -49,8 +54,8 @@ async def signing_papers(p: Partnership, *, valid_until: date = date(2030, 12, 3
     await document(
         p,
         DocumentType.SIGNED_AGREEMENT,
-        issued_on=date(2025, 1, 10),
-        valid_from=date(2025, 1, 10),
+        issued_on=signed_on,
+        valid_from=signed_on,
         valid_until=valid_until,
     )
 
@@ -64,18 +69,23 @@ async def advance(p: Partnership, to: Stage) -> Partnership:
 
 async def at_stage(stage: Stage, **kwargs: str) -> Partnership:
     """A partnership walked through the real transitions up to ``stage``."""
-    p = await pair(**kwargs)
+    return await walk(await pair(**kwargs), stage)
+
+
+async def walk(p: Partnership, stage: Stage, **papers: object) -> Partnership:
+    """Walk ``p`` (in identification) through the real transitions up to ``stage``; ``papers``
+    go to :func:`signing_papers` (e.g. ``valid_until``)."""
     order = [Stage.EXPLORATION, Stage.NEGOTIATION, Stage.IMPLEMENTATION, Stage.EVALUATION]
-    papers = {
+    steps = {
         Stage.EXPLORATION: lambda: document(p, DocumentType.FEASIBILITY_STUDY),
         Stage.NEGOTIATION: lambda: document(p, DocumentType.LETTER_OF_INTENT),
-        Stage.IMPLEMENTATION: lambda: signing_papers(p),
+        Stage.IMPLEMENTATION: lambda: signing_papers(p, **papers),  # type: ignore[arg-type]
         Stage.EVALUATION: _nothing,
     }
     for step in order:
         if stage is Stage.IDENTIFICATION:
             break
-        await papers[step]()
+        await steps[step]()
         p = await advance(p, step)
         if step is stage:
             break
