@@ -122,6 +122,40 @@ class ActivityRecorded(Event):
         return str(self.program_id)
 
 
+@dataclass(frozen=True, kw_only=True)
+class EvaluationOpened(Event):
+    """A worker opened an evaluation record when the partnership entered evaluation."""
+
+    TYPE = "evaluation.opened"
+    partnership_id: int
+    evaluation_id: int
+    period_start: str
+    period_end: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationClosed(Event):
+    """A worker closed an evaluation record when the partnership left evaluation."""
+
+    TYPE = "evaluation.closed"
+    partnership_id: int
+    evaluation_id: int
+    outcome: str
+    recommendation: str | None
+    score: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationFilled(Event):
+    """An officer filled in an evaluation's findings, recommendation or score."""
+
+    TYPE = "evaluation.filled"
+    partnership_id: int
+    evaluation_id: int
+    recommendation: str | None
+    score: int | None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -135,5 +169,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ProgramCreated,
         ProgramUpdated,
         ActivityRecorded,
+        EvaluationOpened,
+        EvaluationClosed,
+        EvaluationFilled,
     )
 }

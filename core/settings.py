@@ -30,6 +30,23 @@ class Settings(BaseSettings):
     demo_data: bool = Field(default=True, description="seed the demo partnerships into an empty db")
     outbox_retention_days: int = 7
     db_pool_max: int = 10
+    # events: relay and workers (workers/)
+    processed_retention_days: int = Field(
+        default=30, description="keep processed-event keys this long (longer than dead letters)"
+    )
+    relay_batch_size: int = 100
+    relay_idle_poll_seconds: float = Field(
+        default=2.0, description="backstop poll when woken by LISTEN/NOTIFY (PostgreSQL)"
+    )
+    relay_poll_seconds: float = Field(default=0.25, description="poll interval without NOTIFY")
+    relay_backoff_max_seconds: float = 30.0
+    redis_heartbeat_timeout_ms: int = Field(
+        default=60_000, description="a worker silent this long is dead; its messages come back"
+    )
+    redis_maintenance_chance: int = Field(
+        default=1000, description="per million Redis commands: requeue dead workers' messages"
+    )
+    events_channel: str = Field(default="kembar:events", description="Redis pub/sub channel")
 
     @model_validator(mode="after")
     def _production_needs_real_values(self) -> Settings:

@@ -28,6 +28,13 @@ POSTGRES_ADMIN = os.environ.get(
     "KEMBAR_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [  # children first, for SQLite's DELETE
+    "api_token",
+    "account_region",
+    "account",
+    "audit_entry",
+    "evaluation",
+    "partnership_metrics",
+    "processed_event",
     "activity",
     "program",
     "document",
@@ -89,6 +96,7 @@ async def db(migrated: str) -> AsyncIterator[str]:
     if BACKEND == "postgres":
         await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     else:
+        await conn.execute_script("UPDATE city SET parent_id = NULL")  # RESTRICT is per row
         for table in TABLES:
             await conn.execute_script(f"DELETE FROM {table}")
         await conn.execute_script("DELETE FROM sqlite_sequence")
@@ -123,3 +131,103 @@ def sql_counter() -> Iterator[SqlCounter]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous)
+
+
+class RedisServer:
+    """A private redis-server on a free port (never the machine's shared one): tests may stop it."""
+
+    def __init__(self, directory: Path) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: object = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        import subprocess
+
+        process = self.process
+        if isinstance(process, subprocess.Popen) and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+        self.process = None
+
+    def flush(self) -> None:
+        import redis
+
+        redis.Redis.from_url(self.url).flushall()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private Redis for this run (started once; a test that stops it must start it again)."""
+    server = RedisServer(Path(tmp_path_factory.mktemp("redis")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_redis(redis_server: RedisServer) -> Iterator[RedisServer]:
+    """The private Redis, running and empty."""
+    if redis_server.process is None:
+        redis_server.start()
+    redis_server.flush()
+    yield redis_server
+
+
+def _collector(into: list[object]) -> object:
+    async def collect(envelope: object) -> None:
+        into.append(envelope)
+
+    return collect
+
+
+@pytest.fixture
+def drain_outbox() -> object:
+    """``await drain_outbox()``: relay every unsent event and run its actors in this process (in
+    order, one at a time, each actor's body exactly as Dramatiq would call it) until the outbox is
+    empty, including the events the actors themselves write. Returns the envelopes processed."""
+    from core import relay
+    from workers import routes
+    from workers.actors import ACTORS
+
+    async def drain(rounds: int = 20) -> list[object]:
+        seen: list[object] = []
+        for _ in range(rounds):
+            batch: list[object] = []
+            await relay.relay_batch(_collector(batch), limit=1000)
+            if not batch:
+                return seen
+            for envelope in batch:
+                for name in routes.consumers(envelope.type):  # type: ignore[attr-defined]
+                    await ACTORS[name].fn.__wrapped__(envelope.to_dict())  # type: ignore[attr-defined]
+            seen += batch
+        raise AssertionError("the outbox did not drain")
+
+    return drain

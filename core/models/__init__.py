@@ -1,8 +1,10 @@
 """Tortoise ORM models, one module per aggregate. App label: ``kembar``."""
 
+from core.models.evaluation import Evaluation, PartnershipMetrics, Recommendation
 from core.models.geo import City, Country
 from core.models.outbox import OutboxEvent
 from core.models.partnership import Partnership, PartnershipArea, StageChange
+from core.models.processed import ProcessedEvent
 from core.models.program import Activity, Program
 from core.models.record import Approval, Document
 
@@ -12,6 +14,8 @@ MODEL_MODULES = [
     "core.models.record",
     "core.models.program",
     "core.models.outbox",
+    "core.models.evaluation",
+    "core.models.processed",
 ]
 
 __all__ = [
@@ -21,9 +25,13 @@ __all__ = [
     "City",
     "Country",
     "Document",
+    "Evaluation",
     "OutboxEvent",
     "Partnership",
     "PartnershipArea",
+    "PartnershipMetrics",
+    "ProcessedEvent",
     "Program",
+    "Recommendation",
     "StageChange",
 ]

@@ -1,0 +1,109 @@
+"""`kembar worker`, `kembar relay`, `kembar dead-letters`, `kembar replay`: the event pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+import typer
+
+from cli.database import with_database
+from core.settings import get_settings
+
+
+def worker(
+    processes: int = typer.Option(2, help="worker processes"),
+    threads: int = typer.Option(4, help="threads per process"),
+    queues: list[str] = typer.Option(None, "--queue", "-Q", help="only these queues"),
+) -> None:
+    """Run Dramatiq workers for the actors (needs KEMBAR_REDIS_URL). Same as
+    `dramatiq workers.actors`."""
+    if not get_settings().redis_url:
+        typer.echo("KEMBAR_REDIS_URL is not set: `kembar serve` runs the workers in-process")
+        raise typer.Exit(2)
+    argv = [sys.executable, "-m", "dramatiq", "workers.actors"]
+    argv += ["--processes", str(processes), "--threads", str(threads)]
+    for queue in queues or []:
+        argv += ["--queues", queue]
+    os.execv(sys.executable, argv)
+
+
+def relay() -> None:
+    """Relay the outbox to Redis until stopped (SIGINT/SIGTERM). Several may run: one is active,
+    the others stand by."""
+    settings = get_settings()
+    if not settings.redis_url:
+        typer.echo("KEMBAR_REDIS_URL is not set: `kembar serve` runs the relay in-process")
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def main() -> None:
+        from workers.broker import broker
+        from workers.publish import publisher
+        from workers.relay import run_relay
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_relay(publisher(broker), settings=settings, stop=stop)
+
+    with_database(main)
+
+
+def dead_letters(
+    queue: str = typer.Option(None, help="only this queue"),
+    limit: int = typer.Option(50, help="at most this many"),
+    traceback: bool = typer.Option(False, "--traceback", help="show each full traceback"),
+) -> None:
+    """List messages that failed for good, newest first, with their error."""
+    from core.services.dead_letters import list_dead_letters
+
+    letters = asyncio.run(list_dead_letters(queue=queue, limit=limit))
+    if not letters:
+        typer.echo("no dead letters")
+        return
+    for letter in letters:
+        typer.echo(
+            f"{letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.queue} {letter.redis_message_id} "
+            f"{letter.actor_name} {letter.event_type} {letter.event_id} "
+            f"retries={letter.retries}\n    {letter.error}"
+        )
+        if traceback:
+            typer.echo(letter.traceback)
+
+
+def replay(
+    redis_message_id: str = typer.Argument(None, help="the id `dead-letters` shows"),
+    queue: str = typer.Option(None, help="the message's queue (required with an id)"),
+    all_: bool = typer.Option(False, "--all", help="replay every dead letter (of --queue)"),
+) -> None:
+    """Put dead messages back on their queue (the actors ignore events they already applied)."""
+    from core.services import dead_letters as service
+
+    if all_:
+        count = asyncio.run(service.replay_all(queue=queue))
+        typer.echo(f"replayed {count}")
+        return
+    if not redis_message_id or not queue:
+        typer.echo("give a message id and --queue, or --all")
+        raise typer.Exit(2)
+    new_id = asyncio.run(service.replay(queue=queue, redis_message_id=redis_message_id))
+    if new_id is None:
+        typer.echo("no such dead letter")
+        raise typer.Exit(1)
+    typer.echo(f"replayed as {new_id}")
+
+
+def backlog() -> None:
+    """The outbox backlog: unsent events and the age of the oldest."""
+    from core.services.backlog import outbox_backlog
+
+    found = with_database(outbox_backlog)
+    age = f"{found.oldest_age_seconds:.1f}s" if found.oldest_age_seconds is not None else "-"
+    typer.echo(f"unsent={found.unsent} oldest={age} failing={found.failing}")
+    if found.last_error:
+        typer.echo(f"last error: {found.last_error}")
