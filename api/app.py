@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -11,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from api.bodylimit import BodyLimitMiddleware
 from api.correlation import CorrelationMiddleware
 from api.graphql import KembarGraphQL
+from api.ratelimit import RateLimitMiddleware
 from core.db import close_db, init_db
 from core.settings import Settings, get_settings
 
@@ -22,8 +25,18 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
-    """The ASGI app. ``manage_db=False`` leaves opening the database to the caller (tests)."""
+Background = Callable[[Settings], AbstractAsyncContextManager[object]]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    manage_db: bool = True,
+    background: Background | None = None,
+) -> Starlette:
+    """The ASGI app. ``manage_db=False`` leaves opening the database to the caller (tests);
+    ``background`` runs beside the app once the database is open (the embedded relay and workers,
+    composed by ``kembar serve``)."""
     settings = settings or get_settings()
     graphql = KembarGraphQL(settings)
 
@@ -32,7 +45,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         if manage_db:
             await init_db(settings.database_url, pool_max=settings.db_pool_max)
         try:
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                if background is not None:
+                    await stack.enter_async_context(background(settings))
+                yield
         finally:
             if manage_db:
                 await close_db()
@@ -43,6 +59,15 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],
-        middleware=[Middleware(CorrelationMiddleware)],
+        middleware=[
+            Middleware(CorrelationMiddleware),
+            Middleware(
+                RateLimitMiddleware,
+                per_token=settings.rate_limit_per_minute,
+                per_ip=settings.rate_limit_ip_per_minute,
+                redis_url=settings.redis_url,
+            ),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )

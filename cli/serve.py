@@ -18,14 +18,23 @@ def serve(
     """Serve GraphQL at /graphql. On the embedded default (SQLite) it migrates the database and
     seeds the demo partnerships first, so one command shows the whole product."""
     settings = get_settings()
+    if workers != 1 and (settings.is_sqlite or settings.redis_url is None):
+        raise typer.BadParameter(
+            "one process only on SQLite or without Redis (in-process workers); "
+            "set KEMBAR_DATABASE_URL to PostgreSQL and KEMBAR_REDIS_URL to scale",
+            param_hint="--workers",
+        )
     if settings.is_sqlite:
-        if workers != 1:
-            raise typer.BadParameter(
-                "SQLite runs one process; use PostgreSQL to scale", param_hint="--workers"
-            )
         asyncio.run(_prepare_embedded())
+    app: object = "api.main:app"  # with several processes, each imports it
+    if settings.redis_url is None:
+        from api.app import create_app
+        from workers.embedded import running
+
+        app = create_app(settings, background=running)
+        typer.echo("no KEMBAR_REDIS_URL: the relay and workers run inside this process")
     uvicorn.run(
-        "api.main:app",
+        app,  # type: ignore[arg-type]
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
