@@ -8,7 +8,9 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry import relay
 
-from core.pagination import Page, Window
+from core.errors import DomainError, ErrorCode
+from core.pagination import Page, Window, decode_cursor
+from schema.ids import MAX_DB_ID
 
 NodeT = TypeVar("NodeT")
 
@@ -27,6 +29,10 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
 def window(
     first: int | None, after: str | None, last: int | None, before: str | None, max_size: int
 ) -> Window:
+    for name, cursor in (("after", after), ("before", before)):
+        # A cursor that no row could have produced is refused here: the database would fail on it.
+        if cursor and not 0 <= decode_cursor(cursor, name) <= MAX_DB_ID:
+            raise DomainError.one(ErrorCode.INVALID, f"{name} is not a valid cursor", name)
     return Window(first=first, after=after, last=last, before=before, max_size=max_size)
 
 

@@ -18,6 +18,11 @@ def search_text(name: str, alternate_names: list[str]) -> str:
     return "\n".join(dict.fromkeys(n.strip().lower() for n in [name, *alternate_names] if n))
 
 
+def is_country_code(code: str) -> bool:
+    """Whether ``code`` is shaped like an ISO 3166-1 alpha-2 code (the column holds two)."""
+    return len(code) == 2 and code.isascii() and code.isalpha()
+
+
 async def get(city_id: int) -> City:
     found = await City.get_or_none(id=city_id)
     if found is None:
@@ -97,9 +102,14 @@ async def search(
     text: str | None = None,
 ) -> Page[City]:
     """Cities matching every filter given, by id."""
+    code = (country_code or "").strip().upper()
+    if code and not is_country_code(code):
+        raise DomainError.one(
+            ErrorCode.INVALID, "countryCode must be a two-letter ISO code", "filter.countryCode"
+        )
     query = City.all()
-    if country_code:
-        query = query.filter(country_id=country_code.upper())
+    if code:
+        query = query.filter(country_id=code)
     if parent_id is not None:
         query = query.filter(parent_id=parent_id)
     if level is not None:
@@ -118,7 +128,8 @@ async def countries(*, with_relations: bool | None = None) -> list[Country]:
 
 async def set_diplomatic_relations(*, country_code: str, has_relations: bool) -> Country:
     """Record whether Indonesia has diplomatic relations with a country (a stage-1 guard)."""
-    country = await Country.get_or_none(code=country_code.upper())
+    code = country_code.strip().upper()
+    country = await Country.get_or_none(code=code) if is_country_code(code) else None
     if country is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, "no such country", "countryCode")
     country.diplomatic_relations = has_relations
@@ -155,7 +166,7 @@ async def _checked(
     if timezone is not None:
         limit_text(timezone, "timezone", max_length=64)
     code = country_code.strip().upper()
-    if not await Country.exists(code=code):
+    if not is_country_code(code) or not await Country.exists(code=code):
         problems.append(Problem(ErrorCode.NOT_FOUND, "no such country", "countryCode"))
     if parent_id is not None:
         problems += await _parent_problems(city_id, parent_id, code)

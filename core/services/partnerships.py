@@ -21,6 +21,7 @@ from core.events import (
 from core.models import City, Partnership, PartnershipArea, StageChange
 from core.pagination import Page, Window, paginate
 from core.services import facts as facts_service
+from core.services.cities import is_country_code
 from core.services.locking import locked
 from core.stages import LIVE_STATUSES, Action, Outcome, Stage, Status, plan
 from core.validation import require_text
@@ -309,6 +310,15 @@ async def search(
 ) -> Page[Partnership]:
     """Partnerships matching every filter given, by id. ``region_id`` matches either side;
     ``country_code`` matches either region's country."""
+    if signed_year is not None and not 1 <= signed_year <= 9999:
+        raise DomainError.one(
+            ErrorCode.INVALID, "signedYear must be between 1 and 9999", "filter.signedYear"
+        )
+    code = (country_code or "").strip().upper()
+    if code and not is_country_code(code):
+        raise DomainError.one(
+            ErrorCode.INVALID, "countryCode must be a two-letter ISO code", "filter.countryCode"
+        )
     query = Partnership.all()
     if stage is not None:
         query = query.filter(stage=stage)
@@ -322,8 +332,7 @@ async def search(
         )
     if region_id is not None:
         query = query.filter(Q(indonesian_region_id=region_id) | Q(foreign_region_id=region_id))
-    if country_code:
-        code = country_code.strip().upper()
+    if code:
         query = query.filter(
             Q(foreign_region_id__in=Subquery(City.filter(country_id=code).values("id")))
             | Q(indonesian_region_id__in=Subquery(City.filter(country_id=code).values("id")))

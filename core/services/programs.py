@@ -201,6 +201,8 @@ def _checked(
     lead_agency: str,
 ) -> dict[str, object]:
     check_range(starts_on, ends_on, "endsOn")
+    if budget is not None and not budget.is_finite():  # NaN cannot even be compared
+        raise DomainError.one(ErrorCode.INVALID, "budget must be a finite amount", "budget")
     check_non_negative(budget, "budget")
     if budget is not None and budget > MAX_BUDGET:
         raise DomainError.one(ErrorCode.INVALID, "budget is too large", "budget")
@@ -229,6 +231,8 @@ async def search(
     partnership_id: int | None = None,
 ) -> Page[Program]:
     """Programs matching every filter given, by id. ``year``: programs running during that year."""
+    if year is not None and not 1 <= year <= 9999:
+        raise DomainError.one(ErrorCode.INVALID, "year must be between 1 and 9999", "filter.year")
     query = Program.all()
     if area is not None:
         query = query.filter(area=area)

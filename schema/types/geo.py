@@ -11,6 +11,7 @@ from strawberry import relay
 from schema.connection import CountedConnection
 from schema.context import Info
 from schema.enums import RegionLevel
+from schema.ids import load_nodes
 
 if TYPE_CHECKING:
     from schema.types.partnership import Partnership
@@ -85,7 +86,7 @@ class City(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[City | None]:
-        rows = await info.context.loaders.city_by_id.load_many([int(i) for i in node_ids])
+        rows = await load_nodes(info.context.loaders.city_by_id, node_ids)
         return [cls.from_model(row) if row else None for row in rows]
 
 

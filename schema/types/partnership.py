@@ -23,6 +23,7 @@ from schema.enums import (
     TransitionAction,
 )
 from schema.errors import UserError, user_errors
+from schema.ids import load_nodes
 from schema.types.geo import City
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class Partnership(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Partnership | None]:
-        rows = await info.context.loaders.partnership_by_id.load_many([int(i) for i in node_ids])
+        rows = await load_nodes(info.context.loaders.partnership_by_id, node_ids)
         return [cls.from_model(row) if row else None for row in rows]
 
 

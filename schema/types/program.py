@@ -13,6 +13,7 @@ from strawberry import relay
 from schema.connection import CountedConnection
 from schema.context import Info
 from schema.enums import Area, Direction, FundingSource, ProgramStatus, ProgramType
+from schema.ids import load_nodes
 
 if TYPE_CHECKING:
     from schema.types.partnership import Partnership
@@ -99,7 +100,7 @@ class Program(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Program | None]:
-        rows = await info.context.loaders.program_by_id.load_many([int(i) for i in node_ids])
+        rows = await load_nodes(info.context.loaders.program_by_id, node_ids)
         return [cls.from_model(row) if row else None for row in rows]
 
 
