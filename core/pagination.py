@@ -63,6 +63,18 @@ def _check_size(value: int | None, field: str, max_size: int) -> None:
         )
 
 
+def _position(query: QuerySet, cursor: str | None, field: str) -> int | None:
+    """The primary key in ``cursor``; INVALID when no row could have it (the database would fail
+    on a key beyond the column's range)."""
+    if not cursor:
+        return None
+    value = decode_cursor(cursor, field)
+    bounds = query.model._meta.pk.constraints
+    if not bounds.get("ge", value) <= value <= bounds.get("le", value):
+        raise DomainError.one(ErrorCode.INVALID, f"{field} is not a valid cursor", field)
+    return value
+
+
 async def paginate(query: QuerySet, window: Window) -> Page:
     """One page of ``query`` (ordered by pk), and whether there are pages either side."""
     _check_size(window.first, "first", window.max_size)
@@ -71,8 +83,8 @@ async def paginate(query: QuerySet, window: Window) -> Page:
         raise DomainError.one(ErrorCode.INVALID, "give first or last, not both", "last")
     pk = query.model._meta.pk_attr
     filtered = query
-    after = decode_cursor(window.after, "after") if window.after else None
-    before = decode_cursor(window.before, "before") if window.before else None
+    after = _position(query, window.after, "after")
+    before = _position(query, window.before, "before")
     if after is not None:
         filtered = filtered.filter(**{f"{pk}__gt": after})
     if before is not None:

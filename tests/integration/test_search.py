@@ -427,3 +427,24 @@ async def test_partnership_and_program_pages_use_the_same_cursors(world: World) 
     last = await programs.search(window=Window(last=1), area=Area.EDUCATION)
     assert ids(last.items) == [world.programs["training"].id]
     assert (last.has_next, last.has_previous, await last.count()) == (False, True, 2)
+
+
+@pytest.mark.parametrize("pk", [2**31, 2**63, 10**30, -(2**31) - 1])
+@pytest.mark.parametrize("field", ["after", "before"])
+async def test_a_cursor_beyond_the_key_range_is_refused_not_a_database_error(
+    many: list[int], pk: int, field: str
+) -> None:
+    window = (
+        Window(first=5, after=encode_cursor(pk))
+        if field == "after"
+        else Window(last=5, before=encode_cursor(pk))
+    )
+    with pytest.raises(DomainError) as exc:
+        await cities.search(window=window)
+    assert problems(exc) == {(ErrorCode.INVALID, field)}
+
+
+async def test_cursors_at_the_ends_of_the_key_range_are_accepted(many: list[int]) -> None:
+    assert await nz(Window(first=5, after=encode_cursor(2**31 - 1))) == ([], False, True, 25)
+    assert await nz(Window(last=5, before=encode_cursor(2**31 - 1))) == (many[-5:], True, True, 25)
+    assert await nz(Window(first=2, after=encode_cursor(-(2**31)))) == (many[:2], True, True, 25)
