@@ -63,6 +63,8 @@ async def propose(
         problems.append(
             Problem(ErrorCode.INVALID, "the partner must be outside Indonesia", "foreignRegionId")
         )
+    if established_on is not None and established_on > clock.today():
+        problems.append(Problem(ErrorCode.INVALID, "the date is in the future", "establishedOn"))
     if problems:
         raise DomainError(problems)
     if await _live_exists(indonesian_region_id, foreign_region_id):

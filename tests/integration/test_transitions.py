@@ -728,3 +728,15 @@ async def test_propose_validates_both_sides(
     assert await Partnership.all().count() == 0
     assert await StageChange.all().count() == 0
     assert await OutboxEvent.all().count() == 0
+
+
+async def test_propose_refuses_an_establishment_date_in_the_future(db: str) -> None:
+    home = await factories.region("Bandung")
+    away = await factories.region("Braunschweig", "DE")
+    with pytest.raises(DomainError) as exc:
+        await factories.propose(home, away, established_on=date(2026, 6, 2))
+    assert problems(exc) == {(ErrorCode.INVALID, "establishedOn")}
+    assert await Partnership.all().count() == 0
+    assert await OutboxEvent.all().count() == 0
+    today_is_fine = await factories.propose(home, away, established_on=TODAY)
+    assert (await partnerships.get(today_is_fine.id)).established_on == TODAY
