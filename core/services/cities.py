@@ -86,6 +86,11 @@ async def update_city(*, city_id: int, **changes: object) -> City:
                 raise TypeError(f"unknown city fields: {sorted(unknown)}")
             merged.update(given)
             values = await _checked(city_id=city.id, **merged)  # type: ignore[arg-type]
+            if values["country_id"] != city.country_id and await City.exists(parent_id=city.id):
+                # its subregions would have a parent in another country, which create refuses
+                raise DomainError.one(
+                    ErrorCode.INVALID, "a region with subregions cannot change country", "countryCode"
+                )
             await City.filter(id=city.id).update(level=level, **values)
             await city.refresh_from_db()
             return city

@@ -273,3 +273,15 @@ async def test_diplomatic_relations_can_be_changed_and_listed(db: str) -> None:
     with pytest.raises(DomainError) as exc:
         await cities.set_diplomatic_relations(country_code="QQ", has_relations=True)
     assert problems(exc) == {(ErrorCode.NOT_FOUND, "countryCode")}
+
+
+async def test_a_region_with_subregions_cannot_move_to_another_country(db: str) -> None:
+    province = await factories.region("Sumatera Utara", level=RegionLevel.PROVINCE)
+    await factories.region("Medan", parent_id=province.id)
+    with pytest.raises(DomainError) as exc:
+        await cities.update_city(city_id=province.id, country_code="MY")
+    assert problems(exc) == {(ErrorCode.INVALID, "countryCode")}
+    assert (await cities.get(province.id)).country_id == "ID"
+    # without subregions the move is allowed
+    lone = await factories.region("Pulau Batam", level=RegionLevel.REGENCY)
+    assert (await cities.update_city(city_id=lone.id, country_code="SG")).country_id == "SG"
