@@ -80,3 +80,5 @@ def test_dead_letters_are_listed_with_their_error_and_replayed(private_redis: An
     finally:
         worker.stop()
     assert asyncio.run(dead_letters.replay_all(redis_url=private_redis.url)) == 1
+    raw.close()
+    broker.client.close()

@@ -143,6 +143,9 @@ async def test_relay_to_real_redis_survives_redis_going_away(db: str, private_re
     finally:
         private_redis.start()
     assert (await relay.relay_batch(publish)).sent == 1
+    queues.close()
     queues = redis_client.Redis.from_url(private_redis.url)  # the restarted server is empty
     assert queues.llen("dramatiq:evaluations") == 1
+    queues.close()
+    broker.client.close()
     assert await OutboxEvent.filter(sent_at__isnull=True).count() == 0
