@@ -89,7 +89,9 @@ async def update_city(*, city_id: int, **changes: object) -> City:
             if values["country_id"] != city.country_id and await City.exists(parent_id=city.id):
                 # its subregions would have a parent in another country, which create refuses
                 raise DomainError.one(
-                    ErrorCode.INVALID, "a region with subregions cannot change country", "countryCode"
+                    ErrorCode.INVALID,
+                    "a region with subregions cannot change country",
+                    "countryCode",
                 )
             await City.filter(id=city.id).update(level=level, **values)
             await city.refresh_from_db()
