@@ -379,7 +379,7 @@ async def test_signing_without_a_signed_agreement_names_it(db: str) -> None:
         (None, None, (ErrorCode.TERM_MISSING, "agreement.term")),
         (date(2026, 5, 1), None, (ErrorCode.TERM_MISSING, "agreement.term")),
         (None, date(2031, 4, 30), (ErrorCode.TERM_MISSING, "agreement.term")),
-        (date(2026, 5, 1), date(2026, 5, 1), (ErrorCode.TERM_INVALID, "agreement.term")),
+        (date(2027, 1, 1), date(2027, 1, 1), (ErrorCode.TERM_INVALID, "agreement.term")),
         (date(2020, 1, 1), date(2026, 5, 31), (ErrorCode.TERM_INVALID, "agreement.term")),
     ],
     ids=["no term", "no end", "no start", "ends when it starts", "already ended"],

@@ -389,7 +389,7 @@ GUARDS = [
     pytest.param(
         ready(
             Stage.NEGOTIATION,
-            agreement=Term(date(2025, 1, 10), date(2026, 1, 1), date(2026, 1, 1)),
+            agreement=Term(date(2025, 1, 10), date(2027, 1, 1), date(2027, 1, 1)),
         ),
         Stage.IMPLEMENTATION,
         {TERM_BAD},
