@@ -27,6 +27,7 @@ from core.validation import (
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_BUDGET = Decimal("9999999999999999.99")
+CENTS = Decimal("0.01")
 
 
 async def get(program_id: int) -> Program:
@@ -215,7 +216,8 @@ def _checked(
         "title": require_text(title, "title", max_length=300),
         "starts_on": starts_on,
         "ends_on": ends_on,
-        "budget": budget,
+        # As the column stores it (2 places; no negative zero), so the payload shows the same.
+        "budget": None if budget is None else abs(q) if (q := budget.quantize(CENTS)) == 0 else q,
         "currency": currency,
         "lead_agency": limit_text(lead_agency, "leadAgency", max_length=200),
     }
