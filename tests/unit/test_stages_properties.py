@@ -89,7 +89,7 @@ def expected_advance_problems(f: Facts, to: Stage) -> set[tuple[ErrorCode, str |
     return out
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(facts=facts_strategy, request=requests)
 def test_plan_refuses_exactly_what_the_rules_refuse_and_otherwise_moves_as_they_say(
     facts: Facts, request: tuple[Action, Stage | None]
@@ -139,7 +139,7 @@ def test_plan_refuses_exactly_what_the_rules_refuse_and_otherwise_moves_as_they_
             assert facts.valid_until is None or facts.valid_until >= facts.today
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(facts=facts_strategy, to=st.sampled_from(Stage))
 def test_plan_is_deterministic(facts: Facts, to: Stage) -> None:
     assert plan(facts, Action.ADVANCE, to) == plan(facts, Action.ADVANCE, to)
