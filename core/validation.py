@@ -9,22 +9,22 @@ from core.errors import DomainError, ErrorCode
 
 
 def require_text(value: str | None, field: str, *, max_length: int = 10_000) -> str:
-    """``value`` stripped; REQUIRED when blank, INVALID when too long."""
-    text = (value or "").strip()
+    """``value`` stripped; REQUIRED when blank, INVALID when too long or not storable."""
+    text = limit_text((value or "").strip(), field, max_length=max_length)
     if not text:
         raise DomainError.one(ErrorCode.REQUIRED, f"{field} must not be empty", field)
-    if len(text) > max_length:
-        raise DomainError.one(
-            ErrorCode.INVALID, f"{field} must be at most {max_length} characters", field
-        )
     return text
 
 
-def limit_text(value: str, field: str, *, max_length: int) -> str:
+def limit_text(value: str, field: str, *, max_length: int = 10_000) -> str:
+    """``value`` unchanged; INVALID when longer than ``max_length`` or holding a NUL character
+    (which PostgreSQL cannot store in text)."""
     if len(value) > max_length:
         raise DomainError.one(
             ErrorCode.INVALID, f"{field} must be at most {max_length} characters", field
         )
+    if "\x00" in value:
+        raise DomainError.one(ErrorCode.INVALID, f"{field} must not contain NUL characters", field)
     return value
 
 
