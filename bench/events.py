@@ -106,7 +106,7 @@ async def main() -> None:
             [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
              "--threads", str(args.threads)],
         ):  # fmt: skip
-            log = open(tmp / f"{len(children)}.log", "ab")  # noqa: SIM115
+            log = open(tmp / f"{len(children)}.log", "ab")
             children.append(
                 subprocess.Popen(
                     argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True

@@ -221,7 +221,7 @@ async def issue_token(path: str) -> bool:
     except Exception as exc:  # e.g. a database migrated before accounts existed
         print(f"no viewer token: {exc}", file=sys.stderr)
         return False
-    Path(path).write_text(issued.secret)  # noqa: ASYNC240 - a few bytes, once
+    Path(path).write_text(issued.secret)
     return True
 
 
