@@ -15,7 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.bodylimit import BodyLimitMiddleware
 from api.correlation import CorrelationMiddleware
 from api.graphql import KembarGraphQL
-from api.ratelimit import RateLimitMiddleware
+from api.ratelimit import RateLimitMiddleware, RedisCounter
 from core.db import close_db, init_db
 from core.settings import Settings, get_settings
 
@@ -39,6 +39,7 @@ def create_app(
     composed by ``kembar serve``)."""
     settings = settings or get_settings()
     graphql = KembarGraphQL(settings)
+    counter = RedisCounter(settings.redis_url) if settings.redis_url else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,8 +53,10 @@ def create_app(
         finally:
             if manage_db:
                 await close_db()
+            if counter is not None:
+                await counter.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -65,9 +68,11 @@ def create_app(
                 RateLimitMiddleware,
                 per_token=settings.rate_limit_per_minute,
                 per_ip=settings.rate_limit_ip_per_minute,
-                redis_url=settings.redis_url,
+                counter=counter,
             ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
     )
+    app.state.rate_counter = counter
+    return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli import accounts as accounts_cli
 from cli import data
 from cli import workers as workers_cli
 from cli.export_schema import export_schema
@@ -34,6 +35,8 @@ app.command("backlog")(workers_cli.backlog)
 app.command("import-cities")(data.import_cities)
 app.command("import-pairs")(data.import_pairs)
 app.command("seed-demo")(data.seed_demo)
+app.command("create-token")(accounts_cli.create_token)
+app.command("revoke-token")(accounts_cli.revoke_token)
 
 if __name__ == "__main__":
     app()

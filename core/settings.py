@@ -1,4 +1,4 @@
-"""Every setting Kembar reads, in one place (environment variables prefixed ``KEMBAR_``, or ``.env``)."""
+"""Every setting Kembar reads, in one place: environment variables prefixed KEMBAR_, or .env."""
 
 from __future__ import annotations
 
@@ -47,6 +47,20 @@ class Settings(BaseSettings):
         default=1000, description="per million Redis commands: requeue dead workers' messages"
     )
     events_channel: str = Field(default="kembar:events", description="Redis pub/sub channel")
+    # accounts and limits (issue 5)
+    introspection: bool | None = Field(
+        default=None, description="GraphQL introspection; unset: on, except in production"
+    )
+    query_cost_limit: int = Field(
+        default=10_000, description="objects one query may ask for, counted from its page sizes"
+    )
+    rate_limit_per_minute: int = Field(default=600, description="requests per token; 0: no limit")
+    rate_limit_ip_per_minute: int = Field(default=1200, description="requests per IP; 0: no limit")
+    max_body_bytes: int = Field(default=262_144, description="larger request bodies get HTTP 413")
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else self.mode != "production"
 
     @model_validator(mode="after")
     def _production_needs_real_values(self) -> Settings:

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
 
+from schema.administration import AdministrationQueries
+from schema.limits.codes import CodedSchema
+from schema.limits.cost import QueryCost
+from schema.limits.introspection import IntrospectionSwitch
 from schema.mutations import Mutation
+from schema.operations import OperationsQuery
 from schema.queries import Query
-from schema.unexpected import is_unexpected
+from schema.unexpected import MaskUnexpected
 
-schema = strawberry.Schema(
-    query=Query,
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2_000
+
+schema = CodedSchema(
+    query=merge_types("Query", (Query, AdministrationQueries, OperationsQuery)),
     mutation=Mutation,
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=10),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="internal error"),
+        IntrospectionSwitch,
+        QueryCost,
+        MaskUnexpected,
     ],
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from core.policy import ANONYMOUS, Principal
 from schema.loaders import Loaders
 
 
@@ -17,6 +18,10 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     request: Any = None
     response: Any = None
+    principal: Principal = ANONYMOUS
+    connection_params: dict[str, Any] | None = None  # websockets: the connection_init payload
+    introspection: bool = True
+    cost_limit: int = 10_000
 
 
 Info = StrawberryInfo[Context, None]

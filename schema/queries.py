@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from core import policy
 from core.errors import DomainError
 from core.services import cities as city_service
 from core.services import partnerships as partnership_service
@@ -113,6 +114,7 @@ class Query:
                 region_id=_id(f.region_id, "City", "filter.regionId"),
                 country_code=f.country_code,
                 signed_year=f.signed_year,
+                statuses=policy.readable_statuses(info.context.principal),
             )
         except DomainError as error:
             raise as_graphql_error(error) from error
@@ -137,6 +139,7 @@ class Query:
                 status=f.status,
                 year=f.year,
                 partnership_id=_id(f.partnership_id, "Partnership", "filter.partnershipId"),
+                partnership_statuses=policy.readable_statuses(info.context.principal),
             )
         except DomainError as error:
             raise as_graphql_error(error) from error

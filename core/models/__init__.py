@@ -1,5 +1,7 @@
 """Tortoise ORM models, one module per aggregate. App label: ``kembar``."""
 
+from core.models.account import Account, AccountRegion, ApiToken
+from core.models.audit import AuditEntry
 from core.models.evaluation import Evaluation, PartnershipMetrics, Recommendation
 from core.models.geo import City, Country
 from core.models.outbox import OutboxEvent
@@ -16,12 +18,18 @@ MODEL_MODULES = [
     "core.models.outbox",
     "core.models.evaluation",
     "core.models.processed",
+    "core.models.account",
+    "core.models.audit",
 ]
 
 __all__ = [
     "MODEL_MODULES",
+    "Account",
+    "AccountRegion",
     "Activity",
+    "ApiToken",
     "Approval",
+    "AuditEntry",
     "City",
     "Country",
     "Document",

@@ -9,6 +9,7 @@ from core.enums import RegionLevel
 from core.errors import DomainError, ErrorCode, Problem
 from core.models import City, Country
 from core.pagination import Page, Window, paginate
+from core.services import audit
 from core.services.locking import locked
 from core.validation import check_non_negative, limit_text, require_text
 
@@ -42,6 +43,7 @@ async def create_city(
     longitude: float | None = None,
     timezone: str | None = None,
     geonames_id: int | None = None,
+    actor: str = "system",
 ) -> City:
     """Add a city or region."""
     values = await _checked(
@@ -58,16 +60,19 @@ async def create_city(
     )
     try:
         async with in_transaction():
-            return await City.create(level=level, **values)
+            city = await City.create(level=level, **values)
+            await audit.record(actor=actor, action="city.create", entity=city)
+            return city
     except IntegrityError as exc:
         raise _duplicate_geonames() from exc
 
 
-async def update_city(*, city_id: int, **changes: object) -> City:
+async def update_city(*, city_id: int, actor: str = "system", **changes: object) -> City:
     """Change a city; ``changes`` holds only the fields given (None means unchanged)."""
     try:
         async with in_transaction():
             city = await locked(City, city_id, "city")
+            before = audit.snapshot(city)
             given = {k: v for k, v in changes.items() if v is not None}
             merged = {
                 "name": city.name,
@@ -95,6 +100,7 @@ async def update_city(*, city_id: int, **changes: object) -> City:
                 )
             await City.filter(id=city.id).update(level=level, **values)
             await city.refresh_from_db()
+            await audit.record(actor=actor, action="city.update", entity=city, before=before)
             return city
     except IntegrityError as exc:
         raise _duplicate_geonames() from exc
@@ -133,14 +139,19 @@ async def countries(*, with_relations: bool | None = None) -> list[Country]:
     return list(await query)
 
 
-async def set_diplomatic_relations(*, country_code: str, has_relations: bool) -> Country:
+async def set_diplomatic_relations(
+    *, country_code: str, has_relations: bool, actor: str = "system"
+) -> Country:
     """Record whether Indonesia has diplomatic relations with a country (a stage-1 guard)."""
     code = country_code.strip().upper()
     country = await Country.get_or_none(code=code) if is_country_code(code) else None
     if country is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, "no such country", "countryCode")
+    before = audit.snapshot(country)
     country.diplomatic_relations = has_relations
-    await country.save(update_fields=["diplomatic_relations"])
+    async with in_transaction():
+        await country.save(update_fields=["diplomatic_relations"])
+        await audit.record(actor=actor, action="country.relations", entity=country, before=before)
     return country
 
 

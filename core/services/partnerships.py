@@ -20,6 +20,7 @@ from core.events import (
 )
 from core.models import City, Partnership, PartnershipArea, StageChange
 from core.pagination import Page, Window, paginate
+from core.services import audit
 from core.services import facts as facts_service
 from core.services.cities import is_country_code
 from core.services.locking import locked
@@ -95,6 +96,7 @@ async def propose(
                 actor=actor,
                 reason=description,
             )
+            await audit.record(actor=actor, action="partnership.propose", entity=partnership)
             await outbox.record(
                 PartnershipProposed(
                     partnership_id=partnership.id,
@@ -124,6 +126,7 @@ async def update_details(
     async with in_transaction():
         partnership = await locked(Partnership, partnership_id, "partnership")
         _check_version(partnership, expected_version)
+        before = audit.snapshot(partnership)
         changes: dict[str, object] = {}
         if kind is not None:
             changes["kind"] = kind
@@ -138,6 +141,9 @@ async def update_details(
         if areas is not None:
             await _set_areas(partnership.id, areas)
         await _save(partnership, changes)
+        await audit.record(
+            actor=actor, action="partnership.update", entity=partnership, before=before
+        )
     return partnership
 
 
@@ -198,6 +204,7 @@ async def _apply(
 ) -> None:
     now = clock.now()
     before_stage, before_status = partnership.stage, partnership.status
+    before = audit.snapshot(partnership)
     changes: dict[str, object] = {
         "stage": outcome.stage,
         "status": outcome.status,
@@ -247,6 +254,9 @@ async def _apply(
         ),
     }[action]()
     await outbox.record(event, actor=actor)
+    await audit.record(
+        actor=actor, action=f"partnership.{action.value}", entity=partnership, before=before
+    )
 
 
 async def _save(partnership: Partnership, changes: dict[str, object]) -> None:
@@ -309,6 +319,7 @@ async def search(
     region_id: int | None = None,
     country_code: str | None = None,
     signed_year: int | None = None,
+    statuses: frozenset[Status] | None = None,
 ) -> Page[Partnership]:
     """Partnerships matching every filter given, by id. ``region_id`` matches either side;
     ``country_code`` matches either region's country."""
@@ -322,6 +333,8 @@ async def search(
             ErrorCode.INVALID, "countryCode must be a two-letter ISO code", "filter.countryCode"
         )
     query = Partnership.all()
+    if statuses is not None:  # what the caller may see (anonymous: public statuses)
+        query = query.filter(status__in=sorted(statuses))
     if stage is not None:
         query = query.filter(stage=stage)
     if status is not None:

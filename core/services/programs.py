@@ -15,8 +15,9 @@ from core.errors import DomainError, ErrorCode
 from core.events import ActivityRecorded, ProgramCreated, ProgramUpdated
 from core.models import Activity, Partnership, Program
 from core.pagination import Page, Window, paginate
+from core.services import audit
 from core.services.locking import locked
-from core.stages import LIVE_STATUSES
+from core.stages import LIVE_STATUSES, Status
 from core.validation import (
     check_non_negative,
     check_not_future,
@@ -79,6 +80,7 @@ async def create_program(
             description=description,
             **values,
         )
+        await audit.record(actor=actor, action="program.create", entity=program)
         await outbox.record(
             ProgramCreated(
                 partnership_id=partnership.id,
@@ -116,6 +118,7 @@ async def update_program(
                 f"{program.version}); reload it and try again",
                 "expectedVersion",
             )
+        before = audit.snapshot(program)
         merged = {key: given.get(key, getattr(program, key)) for key in allowed}
         checked = _checked(
             title=merged["title"],  # type: ignore[arg-type]
@@ -138,6 +141,7 @@ async def update_program(
             for key, value in given.items():
                 setattr(program, key, value)
             program.version = version + 1
+            await audit.record(actor=actor, action="program.update", entity=program, before=before)
             await outbox.record(
                 ProgramUpdated(
                     partnership_id=program.partnership_id,
@@ -178,6 +182,7 @@ async def record_activity(
             description=description,
             recorded_by=actor,
         )
+        await audit.record(actor=actor, action="activity.record", entity=activity)
         await outbox.record(
             ActivityRecorded(
                 partnership_id=program.partnership_id,
@@ -231,11 +236,14 @@ async def search(
     status: ProgramStatus | None = None,
     year: int | None = None,
     partnership_id: int | None = None,
+    partnership_statuses: frozenset[Status] | None = None,
 ) -> Page[Program]:
     """Programs matching every filter given, by id. ``year``: programs running during that year."""
     if year is not None and not 1 <= year <= 9999:
         raise DomainError.one(ErrorCode.INVALID, "year must be between 1 and 9999", "filter.year")
     query = Program.all()
+    if partnership_statuses is not None:  # what the caller may see (anonymous: public ones)
+        query = query.filter(partnership__status__in=sorted(partnership_statuses))
     if area is not None:
         query = query.filter(area=area)
     if type is not None:

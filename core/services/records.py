@@ -11,6 +11,7 @@ from core.enums import ApprovalType, Decision, DocumentType
 from core.errors import DomainError, ErrorCode
 from core.events import ApprovalRecorded, DocumentAdded
 from core.models import Approval, Document, Partnership
+from core.services import audit
 from core.services.locking import locked
 from core.stages import LIVE_STATUSES
 from core.validation import check_not_future, check_range, check_url, limit_text
@@ -59,6 +60,7 @@ async def add_document(
             stage_seq=partnership.transition_seq,
             recorded_by=actor,
         )
+        await audit.record(actor=actor, action="document.add", entity=document)
         await outbox.record(
             DocumentAdded(
                 partnership_id=partnership.id, document_id=document.id, document_type=type.value
@@ -94,6 +96,7 @@ async def record_approval(
             round=partnership.round,
             recorded_by=actor,
         )
+        await audit.record(actor=actor, action="approval.record", entity=approval)
         await outbox.record(
             ApprovalRecorded(
                 partnership_id=partnership.id,

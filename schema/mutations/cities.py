@@ -11,6 +11,7 @@ from schema.enums import RegionLevel
 from schema.errors import UserError
 from schema.ids import db_id
 from schema.mutations.payload import run
+from schema.permissions import EditsReferenceData
 from schema.types.geo import City, Country
 
 
@@ -57,7 +58,7 @@ class CountryPayload:
 
 @strawberry.type
 class CityMutations:
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[EditsReferenceData])
     async def create_city(self, info: Info, input: CreateCityInput) -> CityPayload:
         return await run(
             CityPayload,
@@ -74,10 +75,11 @@ class CityMutations:
                 longitude=input.longitude,
                 timezone=input.timezone,
                 geonames_id=input.geonames_id,
+                actor=info.context.actor,
             ),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[EditsReferenceData])
     async def update_city(self, info: Info, input: UpdateCityInput) -> CityPayload:
         return await run(
             CityPayload,
@@ -95,10 +97,14 @@ class CityMutations:
                 longitude=input.longitude,
                 timezone=input.timezone,
                 geonames_id=input.geonames_id,
+                actor=info.context.actor,
             ),
         )
 
-    @strawberry.mutation(description="Record whether Indonesia has diplomatic relations with it")
+    @strawberry.mutation(
+        description="Record whether Indonesia has diplomatic relations with it",
+        permission_classes=[EditsReferenceData],
+    )
     async def set_diplomatic_relations(
         self, info: Info, country_code: str, has_relations: bool
     ) -> CountryPayload:
@@ -107,6 +113,6 @@ class CityMutations:
             "country",
             Country.from_model,
             lambda: city_service.set_diplomatic_relations(
-                country_code=country_code, has_relations=has_relations
+                country_code=country_code, has_relations=has_relations, actor=info.context.actor
             ),
         )

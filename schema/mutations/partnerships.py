@@ -13,6 +13,7 @@ from schema.enums import Area, PartnershipKind, Stage
 from schema.errors import UserError
 from schema.ids import db_id
 from schema.mutations.payload import run
+from schema.permissions import ManagesPartnership, ManagesRegion
 from schema.types.partnership import Partnership
 
 
@@ -66,7 +67,8 @@ def _id(value: relay.GlobalID) -> int:
 @strawberry.type
 class PartnershipMutations:
     @strawberry.mutation(
-        description="Record a candidate partner: a new partnership in identification"
+        description="Record a candidate partner: a new partnership in identification",
+        permission_classes=[ManagesRegion],
     )
     async def propose_partnership(
         self, info: Info, input: ProposePartnershipInput
@@ -88,7 +90,7 @@ class PartnershipMutations:
             ),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[ManagesPartnership])
     async def update_partnership(
         self, info: Info, input: UpdatePartnershipInput
     ) -> PartnershipPayload:
@@ -107,7 +109,10 @@ class PartnershipMutations:
             ),
         )
 
-    @strawberry.mutation(description="Move to another stage if its documents and approvals allow")
+    @strawberry.mutation(
+        description="Move to another stage if its documents and approvals allow",
+        permission_classes=[ManagesPartnership],
+    )
     async def advance_stage(self, info: Info, input: AdvanceStageInput) -> PartnershipPayload:
         return await run(
             PartnershipPayload,
@@ -122,7 +127,10 @@ class PartnershipMutations:
             ),
         )
 
-    @strawberry.mutation(description="Give a partnership up before signing")
+    @strawberry.mutation(
+        description="Give a partnership up before signing",
+        permission_classes=[ManagesPartnership],
+    )
     async def abandon_partnership(self, info: Info, input: CloseInput) -> PartnershipPayload:
         return await run(
             PartnershipPayload,
@@ -136,7 +144,10 @@ class PartnershipMutations:
             ),
         )
 
-    @strawberry.mutation(description="End a signed partnership (a termination notice is needed)")
+    @strawberry.mutation(
+        description="End a signed partnership (a termination notice is needed)",
+        permission_classes=[ManagesPartnership],
+    )
     async def terminate_partnership(self, info: Info, input: CloseInput) -> PartnershipPayload:
         return await run(
             PartnershipPayload,

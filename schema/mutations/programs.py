@@ -14,6 +14,7 @@ from schema.enums import Area, Direction, FundingSource, ProgramStatus, ProgramT
 from schema.errors import UserError
 from schema.ids import db_id
 from schema.mutations.payload import run
+from schema.permissions import ManagesPartnership, ManagesProgram
 from schema.types.program import Activity, Program
 
 
@@ -79,7 +80,7 @@ _PROGRAM_FIELDS = (
 
 @strawberry.type
 class ProgramMutations:
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[ManagesPartnership])
     async def create_program(self, info: Info, input: CreateProgramInput) -> ProgramPayload:
         return await run(
             ProgramPayload,
@@ -92,7 +93,7 @@ class ProgramMutations:
             ),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[ManagesProgram])
     async def update_program(self, info: Info, input: UpdateProgramInput) -> ProgramPayload:
         return await run(
             ProgramPayload,
@@ -106,7 +107,7 @@ class ProgramMutations:
             ),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[ManagesProgram])
     async def record_activity(self, info: Info, input: RecordActivityInput) -> ActivityPayload:
         return await run(
             ActivityPayload,

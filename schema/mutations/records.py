@@ -13,6 +13,7 @@ from schema.enums import ApprovalType, Decision, DocumentType
 from schema.errors import UserError
 from schema.ids import db_id
 from schema.mutations.payload import run
+from schema.permissions import ManagesPartnership
 from schema.types.partnership import Approval, Document
 
 
@@ -52,7 +53,7 @@ class ApprovalPayload:
 
 @strawberry.type
 class RecordMutations:
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[ManagesPartnership])
     async def add_document(self, info: Info, input: AddDocumentInput) -> DocumentPayload:
         return await run(
             DocumentPayload,
@@ -71,7 +72,7 @@ class RecordMutations:
             ),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=[ManagesPartnership])
     async def record_approval(self, info: Info, input: RecordApprovalInput) -> ApprovalPayload:
         return await run(
             ApprovalPayload,

@@ -12,6 +12,7 @@ from schema.connection import CountedConnection
 from schema.context import Info
 from schema.enums import RegionLevel
 from schema.ids import load_nodes
+from schema.permissions import visible
 
 if TYPE_CHECKING:
     from schema.types.partnership import Partnership
@@ -80,7 +81,7 @@ class City(relay.Node):
         from schema.types.partnership import Partnership
 
         rows = await info.context.loaders.partnerships_by_region.load(self.id)
-        return [Partnership.from_model(row) for row in rows]
+        return [Partnership.from_model(row) for row in visible(info, rows)]
 
     @classmethod
     async def resolve_nodes(

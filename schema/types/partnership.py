@@ -24,9 +24,11 @@ from schema.enums import (
 )
 from schema.errors import UserError, user_errors
 from schema.ids import load_nodes
+from schema.permissions import ReadsInternal, visible
 from schema.types.geo import City
 
 if TYPE_CHECKING:
+    from schema.types.evaluation import Evaluation, PartnershipMetrics
     from schema.types.program import Program
 
 
@@ -178,23 +180,48 @@ class Partnership(relay.Node):
         rows = await info.context.loaders.programs_by_partnership.load(self.id)
         return [Program.from_model(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[ReadsInternal])
     async def documents(self, info: Info) -> list[Document]:
         rows = await info.context.loaders.documents_by_partnership.load(self.id)
         return [Document.from_model(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[ReadsInternal])
     async def approvals(self, info: Info) -> list[Approval]:
         rows = await info.context.loaders.approvals_by_partnership.load(self.id)
         return [Approval.from_model(row) for row in rows]
 
-    @strawberry.field(description="Every stage and status change, oldest first")
+    @strawberry.field(
+        description="Every stage and status change, oldest first",
+        permission_classes=[ReadsInternal],
+    )
     async def history(self, info: Info) -> list[StageChange]:
         rows = await info.context.loaders.history_by_partnership.load(self.id)
         return [StageChange.from_model(row) for row in rows]
 
+    @strawberry.field(description="Figures kept by the workers; null until they first ran")
+    async def metrics(
+        self, info: Info
+    ) -> Annotated[PartnershipMetrics, strawberry.lazy("schema.types.evaluation")] | None:
+        from schema.types.evaluation import PartnershipMetrics
+
+        view = await info.context.loaders.metrics_by_partnership.load(self.id)
+        return PartnershipMetrics.from_view(view) if view is not None else None
+
     @strawberry.field(
-        description="What still stands in the way of moving to `to` (empty when it may move)"
+        permission_classes=[ReadsInternal],
+        description="Evaluation records, oldest first: opened on entering evaluation",
+    )
+    async def evaluations(
+        self, info: Info
+    ) -> list[Annotated[Evaluation, strawberry.lazy("schema.types.evaluation")]]:
+        from schema.types.evaluation import Evaluation
+
+        rows = await info.context.loaders.evaluations_by_partnership.load(self.id)
+        return [Evaluation.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="What still stands in the way of moving to `to` (empty when it may move)",
+        permission_classes=[ReadsInternal],
     )
     async def missing_for(self, to: Stage) -> list[UserError]:
         return user_errors_of(await partnership_service.check_advance(self.id, to))
@@ -204,7 +231,8 @@ class Partnership(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Partnership | None]:
         rows = await load_nodes(info.context.loaders.partnership_by_id, node_ids)
-        return [cls.from_model(row) if row else None for row in rows]
+        shown = {id(row) for row in visible(info, [row for row in rows if row])}
+        return [cls.from_model(row) if id(row) in shown else None for row in rows]
 
 
 def user_errors_of(problems: list[Any]) -> list[UserError]:

@@ -14,6 +14,7 @@ from schema.connection import CountedConnection
 from schema.context import Info
 from schema.enums import Area, Direction, FundingSource, ProgramStatus, ProgramType
 from schema.ids import load_nodes
+from schema.permissions import ReadsInternal, visible
 
 if TYPE_CHECKING:
     from schema.types.partnership import Partnership
@@ -27,7 +28,9 @@ class Activity:
     participants: int
     description: str
     recorded_at: datetime
-    recorded_by: str
+    recorded_by: str | None = strawberry.field(
+        permission_classes=[ReadsInternal], description="Null for anonymous callers"
+    )
 
     @classmethod
     def from_model(cls, row: Any) -> Activity:
@@ -101,7 +104,11 @@ class Program(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Program | None]:
         rows = await load_nodes(info.context.loaders.program_by_id, node_ids)
-        return [cls.from_model(row) if row else None for row in rows]
+        owners = await info.context.loaders.partnership_by_id.load_many(
+            [row.partnership_id for row in rows if row]
+        )
+        shown = {owner.id for owner in visible(info, [o for o in owners if o])}
+        return [cls.from_model(r) if r and r.partnership_id in shown else None for r in rows]
 
 
 @strawberry.type
