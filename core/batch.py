@@ -16,6 +16,7 @@ from core.models import (
     City,
     Country,
     Document,
+    Evaluation,
     Partnership,
     PartnershipArea,
     Program,
@@ -51,6 +52,10 @@ async def partnerships(keys: Sequence[int]) -> list[Partnership | None]:
 
 async def programs(keys: Sequence[int]) -> list[Program | None]:
     return await _by_pk(Program, keys)
+
+
+async def evaluations(keys: Sequence[int]) -> list[Evaluation | None]:
+    return await _by_pk(Evaluation, keys)
 
 
 async def partnerships_of_regions(keys: Sequence[int]) -> list[list[Partnership]]:

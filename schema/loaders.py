@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.dataloader import DataLoader
 
 from core import batch
+from core.services import evaluations, metrics
 
 
 class Loaders:
@@ -22,3 +23,6 @@ class Loaders:
         self.approvals_by_partnership = DataLoader(batch.approvals_of_partnerships)
         self.history_by_partnership = DataLoader(batch.history_of_partnerships)
         self.activities_by_program = DataLoader(batch.activities_of_programs)
+        self.metrics_by_partnership = DataLoader(metrics.metrics_of_partnerships)
+        self.evaluations_by_partnership = DataLoader(evaluations.evaluations_of_partnerships)
+        self.evaluation_by_id = DataLoader(batch.evaluations)

@@ -19,6 +19,7 @@ from core import clock, outbox
 from core.errors import DomainError, ErrorCode
 from core.events import EvaluationClosed, EvaluationFilled, EvaluationOpened
 from core.models import Evaluation, Partnership, Recommendation, StageChange
+from core.services import audit
 from core.services.metrics import figures
 from core.stages import LIVE_STATUSES, Stage, Status
 from core.validation import limit_text
@@ -80,6 +81,7 @@ async def fill_evaluation(
                 f"{evaluation.version}); reload it and try again",
                 "expectedVersion",
             )
+        before = audit.snapshot(evaluation)
         changes: dict[str, object] = {
             "filled_by": actor,
             "filled_at": clock.now(),
@@ -95,6 +97,9 @@ async def fill_evaluation(
         await Evaluation.filter(id=evaluation.id).update(**changes)
         for key, value in changes.items():
             setattr(evaluation, key, value)
+        await audit.record(
+            actor=actor, action="evaluation.fill", entity=evaluation, before=before
+        )
         await outbox.record(
             EvaluationFilled(
                 partnership_id=evaluation.partnership_id,
