@@ -9,6 +9,7 @@ import strawberry
 from core.errors import ErrorCode
 from core.services import backlog as backlog_service
 from core.services import dead_letters as dead_letter_service
+from core.settings import get_settings
 from schema.errors import UserError
 from schema.permissions import IsAdmin, ReadsAdministration
 
@@ -57,7 +58,9 @@ class OperationsQuery:
         permission_classes=[ReadsAdministration],
         description="Failed messages, newest first (empty in the embedded mode)",
     )
-    async def dead_letters(self, queue: str | None = None, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letters(
+        self, queue: str | None = None, limit: int = 100
+    ) -> list[DeadLetter] | None:
         letters = await dead_letter_service.list_dead_letters(queue=queue, limit=min(limit, 500))
         return [
             DeadLetter(
@@ -86,6 +89,17 @@ class OperationsMutations:
     async def replay_dead_letters(
         self, queue: str | None = None, redis_message_id: str | None = None
     ) -> ReplayPayload:
+        if not get_settings().redis_url:
+            return ReplayPayload(
+                errors=[
+                    UserError(
+                        field=None,
+                        code=ErrorCode.INVALID,
+                        message="no Redis is configured: the embedded workers keep no dead "
+                        "letters (failures are in the log)",
+                    )
+                ]
+            )
         if redis_message_id is not None:
             if queue is None:
                 return ReplayPayload(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from core.models import (
     AuditEntry,
     City,
     Document,
+    Evaluation,
     OutboxEvent,
     Partnership,
     Program,
@@ -57,6 +58,8 @@ class World:
     surabaya_program: Program
     account: Account
     token: ApiToken
+    bandung_evaluation: Evaluation
+    surabaya_evaluation: Evaluation
 
     def partnership(self, target: str) -> Partnership:
         return self.bandung_p if target == "bandung" else self.surabaya_p
@@ -66,6 +69,9 @@ class World:
 
     def region(self, target: str) -> City:
         return self.bandung if target == "bandung" else self.surabaya
+
+    def evaluation(self, target: str) -> Evaluation:
+        return self.bandung_evaluation if target == "bandung" else self.surabaya_evaluation
 
 
 async def build_world() -> World:
@@ -103,6 +109,18 @@ async def build_world() -> World:
         email="target@kembar.test", role=Role.VIEWER, actor="seed"
     )
     issued = await accounts.create_token(account_id=account.id, actor="seed")
+    evaluations = [  # as the evaluations worker would open them (any partnership will do here)
+        await Evaluation.create(
+            partnership_id=p.id,
+            round=1,
+            opened_change_id=(await StageChange.filter(partnership_id=p.id).first()).id,
+            opened_at=datetime(2025, 6, 1, tzinfo=UTC),
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 6, 1),
+            kpi={},
+        )
+        for p in (bandung_p, surabaya_p)
+    ]
     return World(
         jabar=jabar,
         bandung=bandung,
@@ -115,6 +133,8 @@ async def build_world() -> World:
         surabaya_program=made[1],
         account=account,
         token=issued.token,
+        bandung_evaluation=evaluations[0],
+        surabaya_evaluation=evaluations[1],
     )
 
 
@@ -144,6 +164,7 @@ async def state() -> dict[str, Any]:
     found["cities"] = sorted(await City.all().values_list("id", "name", "population"))
     found["tokens"] = sorted(await ApiToken.all().values_list("id", "revoked_at"))
     found["accounts"] = sorted(await Account.all().values_list("id", "name", "role", "active"))
+    found["evaluations"] = sorted(await Evaluation.all().values_list("id", "version", "score"))
     return found
 
 
@@ -222,6 +243,14 @@ MUTATIONS: dict[str, tuple[str | None, Build]] = {
         _m("recordActivity", "activity { id }", "RecordActivityInput!"),
         {"input": {"programId": gid("Program", w.program(t).id), "occurredOn": "2025-04-01",
                    "direction": "OUTBOUND", "participants": 4}},
+    )),
+    "fillEvaluation": ("evaluation", lambda w, t: (
+        _m("fillEvaluation", "evaluation { id }", "FillEvaluationInput!"),
+        {"input": {"id": gid("Evaluation", w.evaluation(t).id), "score": 70}},
+    )),
+    "replayDeadLetters": (None, lambda w, t: (
+        "mutation { replayDeadLetters { replayed errors { code field } } }",
+        {},
     )),
     "createAccount": (None, lambda w, t: (
         _m("createAccount", "account { id }", "CreateAccountInput!"),
@@ -373,6 +402,14 @@ READS: dict[str, Read] = {
     "Partnership.missingFor": Read(
         _node("Partnership", "surabaya_p", "missingFor(to: IDENTIFICATION) { code }"),
         lambda d: d["node"]["missingFor"], SIGNED_IN, []),
+    "Partnership.evaluations": Read(
+        _node("Partnership", "surabaya_p", "evaluations { id }"),
+        lambda d: d["node"]["evaluations"], SIGNED_IN, []),
+    "Query.outboxBacklog": Read(
+        lambda w: "{ outboxBacklog { unsent } }", lambda d: d["outboxBacklog"], ADMINS, None),
+    "Query.deadLetters": Read(  # an admin gets a list (empty here: no Redis), others null
+        lambda w: "{ deadLetters { queue } }",
+        lambda d: None if d["deadLetters"] is None else "a list", ADMINS, None),
     "Activity.recordedBy": Read(
         _node("Program", "surabaya_program", "activities { recordedBy }"),
         lambda d: d["node"]["activities"][0]["recordedBy"], SIGNED_IN, None),
