@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from schema.administration import AdministrationQueries
 from schema.limits.codes import CodedSchema
 from schema.limits.cost import QueryCost
 from schema.limits.introspection import IntrospectionSwitch
+from schema.limits.rules import DepthAndAliasLimits
 from schema.mutations import Mutation
 from schema.operations import OperationsQuery
 from schema.queries import Query
 from schema.unexpected import MaskUnexpected
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
 MAX_TOKENS = 2_000
 
 schema = CodedSchema(
@@ -29,8 +22,7 @@ schema = CodedSchema(
     mutation=Mutation,
     extensions=[
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        DepthAndAliasLimits,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         IntrospectionSwitch,

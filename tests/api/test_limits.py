@@ -12,7 +12,8 @@ import redis
 from api.ratelimit import RateLimitMiddleware, RedisCounter
 from core.policy import Role
 from core.services import cities
-from schema.build import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from schema.build import MAX_TOKENS
+from schema.limits.rules import MAX_ALIASES, MAX_DEPTH
 from tests import factories
 from tests.api.conftest import ClientFactory
 
