@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.enums import RegionLevel
 from core.errors import DomainError, ErrorCode, Problem
-from core.models import City, Country
+from core.models import City, Country, Partnership
 from core.pagination import Page, Window, paginate
 from core.services import audit
 from core.services.locking import locked
@@ -91,19 +92,32 @@ async def update_city(*, city_id: int, actor: str = "system", **changes: object)
                 raise TypeError(f"unknown city fields: {sorted(unknown)}")
             merged.update(given)
             values = await _checked(city_id=city.id, **merged)  # type: ignore[arg-type]
-            if values["country_id"] != city.country_id and await City.exists(parent_id=city.id):
-                # its subregions would have a parent in another country, which create refuses
-                raise DomainError.one(
-                    ErrorCode.INVALID,
-                    "a region with subregions cannot change country",
-                    "countryCode",
-                )
+            if values["country_id"] != city.country_id:
+                await _check_country_change(city.id)
             await City.filter(id=city.id).update(level=level, **values)
             await city.refresh_from_db()
             await audit.record(actor=actor, action="city.update", entity=city, before=before)
             return city
     except IntegrityError as exc:
         raise _duplicate_geonames() from exc
+
+
+async def _check_country_change(city_id: int) -> None:
+    """A region with subregions, or one side of a partnership, keeps its country: subregions
+    would have a parent abroad, and a partnership's Indonesian side must stay in Indonesia (its
+    foreign side outside), as proposing requires."""
+    if await City.exists(parent_id=city_id):
+        raise DomainError.one(
+            ErrorCode.INVALID, "a region with subregions cannot change country", "countryCode"
+        )
+    if await Partnership.filter(
+        Q(indonesian_region_id=city_id) | Q(foreign_region_id=city_id)
+    ).exists():
+        raise DomainError.one(
+            ErrorCode.INVALID,
+            "a region that is one side of a partnership cannot change country",
+            "countryCode",
+        )
 
 
 async def search(

@@ -25,7 +25,7 @@ from core.services import facts as facts_service
 from core.services.cities import is_country_code
 from core.services.locking import locked
 from core.stages import LIVE_STATUSES, Action, Outcome, Stage, Status, plan
-from core.validation import require_text
+from core.validation import limit_text, require_text
 
 INDONESIA = "ID"
 
@@ -49,6 +49,7 @@ async def propose(
     actor: str,
 ) -> Partnership:
     """Record a candidate partner: a new partnership in identification."""
+    limit_text(description, "description")
     indonesian = await City.get_or_none(id=indonesian_region_id)
     foreign = await City.get_or_none(id=foreign_region_id)
     problems = []
@@ -131,7 +132,7 @@ async def update_details(
         if kind is not None:
             changes["kind"] = kind
         if description is not None:
-            changes["description"] = description
+            changes["description"] = limit_text(description, "description")
         if established_on is not None:
             if established_on > clock.today():
                 raise DomainError.one(
@@ -188,6 +189,7 @@ async def _transition(
     reason: str,
     actor: str,
 ) -> Partnership:
+    limit_text(reason, "reason")
     async with in_transaction():
         partnership = await locked(Partnership, partnership_id, "partnership")
         _check_version(partnership, expected_version)

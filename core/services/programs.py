@@ -55,6 +55,7 @@ async def create_program(
     actor: str,
 ) -> Program:
     """Start a program under a live partnership."""
+    limit_text(description, "description")
     values = _checked(
         title=title,
         starts_on=starts_on,
@@ -109,6 +110,8 @@ async def update_program(
     if unknown:
         raise TypeError(f"unknown program fields: {sorted(unknown)}")
     given = {key: value for key, value in changes.items() if value is not None}
+    if isinstance(given.get("description"), str):
+        limit_text(given["description"], "description")  # type: ignore[arg-type]
     async with in_transaction():
         program = await locked(Program, program_id, "program")
         if expected_version is not None and program.version != expected_version:

@@ -203,3 +203,22 @@ async def test_not_json_and_wrong_methods_are_not_500(gql) -> None:
         )
         assert response.status_code in (400, 415, 422), (content, response.status_code)
         assert "Traceback" not in response.text
+
+
+async def test_a_nul_character_is_a_typed_error_not_an_internal_one(gql) -> None:
+    home = await factories.city("Bogor")
+    away = await factories.city("Nagaoka", "JP")
+    body = await gql.ok(
+        """mutation($input: ProposePartnershipInput!) { proposePartnership(input: $input) {
+             partnership { id } errors { field code } } }""",
+        input={
+            "indonesianRegionId": gid("City", home.id),
+            "foreignRegionId": gid("City", away.id),
+            "kind": "SISTER_CITY",
+            "description": "bad\u0000text",
+        },
+    )
+    assert body["proposePartnership"] == {
+        "partnership": None,
+        "errors": [{"field": "description", "code": "INVALID"}],
+    }

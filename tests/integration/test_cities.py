@@ -285,3 +285,15 @@ async def test_a_region_with_subregions_cannot_move_to_another_country(db: str) 
     # without subregions the move is allowed
     lone = await factories.region("Pulau Batam", level=RegionLevel.REGENCY)
     assert (await cities.update_city(city_id=lone.id, country_code="SG")).country_id == "SG"
+
+
+async def test_a_region_in_a_partnership_keeps_its_country(db: str) -> None:
+    p = await factories.pair("Bandung", "Braunschweig", "DE")
+    for city_id, country in ((p.indonesian_region_id, "MY"), (p.foreign_region_id, "ID")):
+        before = await City.get(id=city_id)
+        with pytest.raises(DomainError) as refused:
+            await cities.update_city(city_id=city_id, country_code=country)
+        assert [(x.code, x.field) for x in refused.value.problems] == [
+            (ErrorCode.INVALID, "countryCode")
+        ]
+        assert (await City.get(id=city_id)).country_id == before.country_id
