@@ -97,9 +97,7 @@ async def fill_evaluation(
         await Evaluation.filter(id=evaluation.id).update(**changes)
         for key, value in changes.items():
             setattr(evaluation, key, value)
-        await audit.record(
-            actor=actor, action="evaluation.fill", entity=evaluation, before=before
-        )
+        await audit.record(actor=actor, action="evaluation.fill", entity=evaluation, before=before)
         await outbox.record(
             EvaluationFilled(
                 partnership_id=evaluation.partnership_id,
