@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from core.errors import DomainError
 from core.services import accounts as account_service
 from core.services import audit as audit_service
-from schema.connection import build, window
+from schema.connection import paged, window
 from schema.context import Info
-from schema.errors import as_graphql_error
 from schema.permissions import ReadsAdministration, SignedIn
 from schema.types.account import Account, AccountConnection, AuditEntry, AuditEntryConnection
 
@@ -43,13 +41,13 @@ class AdministrationQueries:
     async def accounts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> AccountConnection | None:
-        try:
-            page = await account_service.search(
+        return await paged(
+            AccountConnection,
+            Account.from_model,
+            lambda: account_service.search(
                 window=window(first, after, None, None, info.context.page_size_max)
-            )
-        except DomainError as error:
-            raise as_graphql_error(error) from error
-        return build(AccountConnection, page, Account.from_model)
+            ),
+        )
 
     @strawberry.field(
         description="Every change, oldest first (admins only; null for others)",
@@ -65,14 +63,14 @@ class AdministrationQueries:
         filter: AuditFilter | None = None,
     ) -> AuditEntryConnection | None:
         f = filter or AuditFilter()
-        try:
-            page = await audit_service.search(
+        return await paged(
+            AuditEntryConnection,
+            AuditEntry.from_model,
+            lambda: audit_service.search(
                 window=window(first, after, last, before, info.context.page_size_max),
                 actor=f.actor,
                 entity_type=f.entity_type,
                 entity_id=f.entity_id,
                 action=f.action,
-            )
-        except DomainError as error:
-            raise as_graphql_error(error) from error
-        return build(AuditEntryConnection, page, AuditEntry.from_model)
+            ),
+        )

@@ -10,6 +10,7 @@ from strawberry import relay
 
 from core.errors import DomainError, ErrorCode
 from core.pagination import Page, Window, decode_cursor
+from schema.errors import as_graphql_error
 from schema.ids import MAX_DB_ID
 
 NodeT = TypeVar("NodeT")
@@ -49,3 +50,16 @@ def build(connection: type[Any], page: Page, convert: Callable[[Any], Any]) -> A
         ),
         count=page.count,
     )
+
+
+async def paged(
+    connection: type[Any], convert: Callable[[Any], Any], work: Callable[[], Awaitable[Page]]
+) -> Any:
+    """``build`` the page that ``work`` fetches; its refusals (bad cursor, page too large, bad
+    filter) become query errors that keep their code and field. ``work`` is called inside the
+    guard, so the window and the filters' ids are checked there too."""
+    try:
+        page = await work()
+    except DomainError as error:
+        raise as_graphql_error(error) from error
+    return build(connection, page, convert)

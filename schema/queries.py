@@ -6,11 +6,10 @@ import strawberry
 from strawberry import relay
 
 from core import policy
-from core.errors import DomainError
 from core.services import cities as city_service
 from core.services import partnerships as partnership_service
 from core.services import programs as program_service
-from schema.connection import build, window
+from schema.connection import paged, window
 from schema.context import Info
 from schema.enums import (
     Area,
@@ -21,7 +20,6 @@ from schema.enums import (
     RegionLevel,
     Stage,
 )
-from schema.errors import as_graphql_error
 from schema.ids import db_id
 from schema.types.geo import City, CityConnection, Country
 from schema.types.partnership import Partnership, PartnershipConnection
@@ -81,17 +79,17 @@ class Query:
         filter: CityFilter | None = None,
     ) -> CityConnection:
         f = filter or CityFilter()
-        try:
-            page = await city_service.search(
+        return await paged(
+            CityConnection,
+            City.from_model,
+            lambda: city_service.search(
                 window=window(first, after, last, before, info.context.page_size_max),
                 country_code=f.country_code,
                 parent_id=_id(f.parent_id, "City", "filter.parentId"),
                 level=f.level,
                 text=f.search,
-            )
-        except DomainError as error:
-            raise as_graphql_error(error) from error
-        return build(CityConnection, page, City.from_model)
+            ),
+        )
 
     @strawberry.field(description="Partnerships, by id; page size at most 100")
     async def partnerships(
@@ -104,8 +102,10 @@ class Query:
         filter: PartnershipFilter | None = None,
     ) -> PartnershipConnection:
         f = filter or PartnershipFilter()
-        try:
-            page = await partnership_service.search(
+        return await paged(
+            PartnershipConnection,
+            Partnership.from_model,
+            lambda: partnership_service.search(
                 window=window(first, after, last, before, info.context.page_size_max),
                 stage=f.stage,
                 status=f.status,
@@ -115,10 +115,8 @@ class Query:
                 country_code=f.country_code,
                 signed_year=f.signed_year,
                 statuses=policy.readable_statuses(info.context.principal),
-            )
-        except DomainError as error:
-            raise as_graphql_error(error) from error
-        return build(PartnershipConnection, page, Partnership.from_model)
+            ),
+        )
 
     @strawberry.field(description="Programs, by id; page size at most 100")
     async def programs(
@@ -131,8 +129,10 @@ class Query:
         filter: ProgramFilter | None = None,
     ) -> ProgramConnection:
         f = filter or ProgramFilter()
-        try:
-            page = await program_service.search(
+        return await paged(
+            ProgramConnection,
+            Program.from_model,
+            lambda: program_service.search(
                 window=window(first, after, last, before, info.context.page_size_max),
                 area=f.area,
                 type=f.type,
@@ -140,10 +140,8 @@ class Query:
                 year=f.year,
                 partnership_id=_id(f.partnership_id, "Partnership", "filter.partnershipId"),
                 partnership_statuses=policy.readable_statuses(info.context.principal),
-            )
-        except DomainError as error:
-            raise as_graphql_error(error) from error
-        return build(ProgramConnection, page, Program.from_model)
+            ),
+        )
 
     @strawberry.field(description="Every country, by name")
     async def countries(self, with_relations: bool | None = None) -> list[Country]:
