@@ -5,24 +5,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from api.bodylimit import BodyLimitMiddleware
 from api.correlation import CorrelationMiddleware
-from api.graphql import KembarGraphQL
+from api.graphql import GRAPHIQL_STATIC, KembarGraphQL
+from api.health import healthz, readyz
+from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.ratelimit import RateLimitMiddleware, RedisCounter
 from core.db import close_db, init_db
 from core.settings import Settings, get_settings
 
-
-async def healthz(request: Request) -> JSONResponse:
-    """The process is up (no dependency is checked)."""
-    return JSONResponse({"status": "ok"})
+GRAPHIQL_ASSETS_DIR = Path(__file__).parent / "static" / "graphiql"
 
 
 Background = Callable[[Settings], AbstractAsyncContextManager[object]]
@@ -40,6 +39,7 @@ def create_app(
     settings = settings or get_settings()
     graphql = KembarGraphQL(settings)
     counter = RedisCounter(settings.redis_url) if settings.redis_url else None
+    metrics = Metrics()  # this process's registry (each uvicorn worker has its own)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,8 +61,12 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Mount(GRAPHIQL_STATIC, StaticFiles(directory=GRAPHIQL_ASSETS_DIR), name="graphiql"),
         ],
         middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(CorrelationMiddleware),
             Middleware(
                 RateLimitMiddleware,
@@ -75,4 +79,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.rate_counter = counter
+    app.state.settings = settings
+    app.state.metrics = metrics
     return app

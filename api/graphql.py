@@ -1,8 +1,11 @@
 """Strawberry's ASGI view, with Kembar's per-request context, authentication, and GraphQL over
-HTTP media types (``application/graphql-response+json`` when the client accepts it)."""
+HTTP media types (``application/graphql-response+json`` when the client accepts it), metrics
+labels (operation name, error codes) and a GraphiQL page whose assets Kembar serves itself."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from cross_web import HTTPException
@@ -11,14 +14,47 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.ides import get_graphql_ide_html
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api import auth
+from api import auth, metrics
 from api.media import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, response_type
 from core.settings import Settings
 from schema import schema
 from schema.context import Context
 from schema.loaders import Loaders
+
+GRAPHIQL_STATIC = "/static/graphiql"
+# strawberry's graphiql.html loads these from unpkg; api/static/graphiql holds the same files,
+# byte for byte (their SRI hashes match), taken from the npm packages (see its README.md).
+GRAPHIQL_ASSETS = {
+    "https://unpkg.com/react@18.2.0/umd/react.production.min.js": "react/react.production.min.js",
+    "https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js": (
+        "react-dom/react-dom.production.min.js"
+    ),
+    "https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js": "js-cookie/js.cookie.min.js",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.css": "graphiql/graphiql.min.css",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.js": "graphiql/graphiql.min.js",
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": (
+        "plugin-explorer/style.css"
+    ),
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": (
+        "plugin-explorer/index.umd.js"
+    ),
+}
+_SRI = re.compile(r'\s+integrity="[^"]*"|\s+crossorigin(?=[\s>/])')
+
+
+@cache
+def offline_graphiql_html() -> str:
+    """strawberry's GraphiQL page with every CDN URL replaced by Kembar's copy (no SRI or
+    crossorigin attributes: the files are same-origin). A strawberry upgrade that changes the
+    asset versions leaves CDN URLs in the page; tests/api/test_graphiql_offline.py catches it."""
+    html = get_graphql_ide_html("graphiql")
+    for cdn, local in GRAPHIQL_ASSETS.items():
+        html = html.replace(f'"{cdn}"', f'"{GRAPHIQL_STATIC}/{local}"')
+    return _SRI.sub("", html)
 
 
 class KembarGraphQL(GraphQL[Context, None]):
@@ -29,6 +65,10 @@ class KembarGraphQL(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.settings = settings
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return offline_graphiql_html()
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         principal = auth.ANONYMOUS
@@ -62,8 +102,17 @@ class KembarGraphQL(GraphQL[Context, None]):
         context.principal, context.actor = principal, principal.actor
         return await super().on_ws_connect(context)
 
+    async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        request_data = kwargs.get("request_data")
+        if isinstance(request_data, GraphQLRequestData):
+            metrics.note_operation(
+                kwargs["request"], request_data.query, request_data.operation_name
+            )
+        return await super().execute_operation(**kwargs)
+
     async def process_result(self, request: Any, result: ExecutionResult) -> Any:
         data = await super().process_result(request, result)
+        metrics.note_errors(request, data)
         media = response_type(request.headers.get("accept"))
         sub_response = getattr(request.state, "graphql_response", None)
         if sub_response is not None:
