@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 import uvicorn
 
@@ -25,7 +23,7 @@ def serve(
             param_hint="--workers",
         )
     if settings.is_sqlite:
-        asyncio.run(_prepare_embedded())
+        _prepare_embedded()
     app: object = "api.main:app"  # with several processes, each imports it
     if settings.redis_url is None:
         from api.app import create_app
@@ -43,17 +41,12 @@ def serve(
     )
 
 
-async def _prepare_embedded() -> None:
-    from core.countries import ensure_countries
-    from core.db import close_db, init_db, migrate
+def _prepare_embedded() -> None:
+    """Migrate the embedded database and seed the demo into it when it is empty."""
+    from cli import migrate
+    from cli.database import with_database
     from core.demo import seed_demo
 
-    settings = get_settings()
-    await migrate(settings.database_url)
-    await init_db(settings.database_url)
-    try:
-        await ensure_countries()
-        if settings.demo_data and await seed_demo():
-            typer.echo("seeded the demo partnerships")
-    finally:
-        await close_db()
+    migrate.apply()
+    if get_settings().demo_data and with_database(seed_demo):
+        typer.echo("seeded the demo partnerships")

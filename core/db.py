@@ -14,19 +14,16 @@ APP = "kembar"
 
 def tortoise_config(database_url: str, *, pool_max: int = 10) -> dict[str, Any]:
     """The Tortoise config for one database URL (``sqlite://PATH`` or ``postgres://...``)."""
-    credentials: dict[str, Any]
+    connection: Any = database_url
     if database_url.startswith("sqlite"):
         path = database_url.split("://", 1)[1] or ":memory:"
-        credentials = {
+        connection = {
             "engine": "tortoise.backends.sqlite",
             "credentials": {"file_path": path, "journal_mode": "WAL", "foreign_keys": "ON"},
         }
-        connection: Any = credentials
-    else:
-        connection = database_url
-        if "maxsize=" not in database_url:
-            sep = "&" if "?" in database_url else "?"
-            connection = f"{database_url}{sep}minsize=1&maxsize={pool_max}"
+    elif "maxsize=" not in database_url:
+        sep = "&" if "?" in database_url else "?"
+        connection = f"{database_url}{sep}minsize=1&maxsize={pool_max}"
     return {
         "connections": {"default": connection},
         "apps": {

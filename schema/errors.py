@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError, ErrorCode, Problem
 
 
 @strawberry.type(description="Something wrong with the input; nothing was changed.")
@@ -15,8 +15,10 @@ class UserError:
     message: str
 
 
-def user_errors(error: DomainError) -> list[UserError]:
-    return [UserError(field=p.field, code=p.code, message=p.message) for p in error.problems]
+def user_errors(problems: DomainError | list[Problem]) -> list[UserError]:
+    """The problems of a refusal (or a refusal itself) as GraphQL ``UserError`` objects."""
+    found = problems.problems if isinstance(problems, DomainError) else problems
+    return [UserError(field=p.field, code=p.code, message=p.message) for p in found]
 
 
 def as_graphql_error(error: DomainError) -> GraphQLError:

@@ -27,6 +27,11 @@ from core.validation import (
 )
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# What describes a program: create takes them all, update any of them.
+FIELDS = (
+    "title", "area", "type", "status", "starts_on", "ends_on", "budget", "currency",
+    "funding_source", "lead_agency", "description",
+)  # fmt: skip
 MAX_BUDGET = Decimal("9999999999999999.99")
 CENTS = Decimal("0.01")
 
@@ -102,11 +107,7 @@ async def update_program(
     **changes: object,
 ) -> Program:
     """Change a program's fields; ``changes`` holds only the fields given (None = unchanged)."""
-    allowed = {
-        "title", "area", "type", "status", "starts_on", "ends_on", "budget", "currency",
-        "funding_source", "lead_agency", "description",
-    }  # fmt: skip
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown program fields: {sorted(unknown)}")
     given = {key: value for key, value in changes.items() if value is not None}
@@ -122,7 +123,7 @@ async def update_program(
                 "expectedVersion",
             )
         before = audit.snapshot(program)
-        merged = {key: given.get(key, getattr(program, key)) for key in allowed}
+        merged = {key: given.get(key, getattr(program, key)) for key in FIELDS}
         checked = _checked(
             title=merged["title"],  # type: ignore[arg-type]
             starts_on=merged["starts_on"],  # type: ignore[arg-type]

@@ -72,12 +72,6 @@ class ActivityPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-_PROGRAM_FIELDS = (
-    "title", "area", "type", "status", "starts_on", "ends_on", "budget", "currency",
-    "funding_source", "lead_agency", "description",
-)  # fmt: skip
-
-
 @strawberry.type
 class ProgramMutations:
     @strawberry.mutation(permission_classes=[ManagesPartnership])
@@ -89,7 +83,7 @@ class ProgramMutations:
             lambda: program_service.create_program(
                 partnership_id=db_id(input.partnership_id, "Partnership", "partnershipId"),
                 actor=info.context.actor,
-                **{name: getattr(input, name) for name in _PROGRAM_FIELDS},
+                **{name: getattr(input, name) for name in program_service.FIELDS},
             ),
         )
 
@@ -103,7 +97,7 @@ class ProgramMutations:
                 program_id=db_id(input.id, "Program", "id"),
                 expected_version=input.expected_version,
                 actor=info.context.actor,
-                **{name: getattr(input, name) for name in _PROGRAM_FIELDS},
+                **{name: getattr(input, name) for name in program_service.FIELDS},
             ),
         )
 

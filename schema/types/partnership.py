@@ -224,7 +224,7 @@ class Partnership(relay.Node):
         permission_classes=[ReadsInternal],
     )
     async def missing_for(self, to: Stage) -> list[UserError]:
-        return user_errors_of(await partnership_service.check_advance(self.id, to))
+        return user_errors(await partnership_service.check_advance(self.id, to))
 
     @classmethod
     async def resolve_nodes(
@@ -235,13 +235,6 @@ class Partnership(relay.Node):
         return [cls.from_model(row) if id(row) in shown else None for row in rows]
 
 
-def user_errors_of(problems: list[Any]) -> list[UserError]:
-    return [UserError(field=p.field, code=p.code, message=p.message) for p in problems]
-
-
 @strawberry.type
 class PartnershipConnection(CountedConnection[Partnership]):
     pass
-
-
-__all__ = ["Partnership", "PartnershipConnection", "user_errors"]
