@@ -57,6 +57,28 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, description="requests per token; 0: no limit")
     rate_limit_ip_per_minute: int = Field(default=1200, description="requests per IP; 0: no limit")
     max_body_bytes: int = Field(default=262_144, description="larger request bodies get HTTP 413")
+    # e-mail (issue 4): SMTP; unset host = the e-mail channel is off
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail")
+    smtp_port: int = 1025
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "Kembar <kembar@localhost>"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="base of the links in notifications"
+    )
+    # e-mail (issue 4): SMTP; unset host = the e-mail channel is off
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail")
+    smtp_port: int = 1025
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "Kembar <kembar@localhost>"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="base of the links in notifications"
+    )
 
     @property
     def introspection_enabled(self) -> bool:
