@@ -28,6 +28,9 @@ POSTGRES_ADMIN = os.environ.get(
     "KEMBAR_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [  # children first, for SQLite's DELETE
+    "delivery_attempt",
+    "delivery",
+    "subscriber",
     "api_token",
     "account_region",
     "account",

@@ -2,6 +2,7 @@
 
 from core.models.account import Account, AccountRegion, ApiToken
 from core.models.audit import AuditEntry
+from core.models.delivery import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from core.models.evaluation import Evaluation, PartnershipMetrics, Recommendation
 from core.models.geo import City, Country
 from core.models.outbox import OutboxEvent
@@ -9,6 +10,7 @@ from core.models.partnership import Partnership, PartnershipArea, StageChange
 from core.models.processed import ProcessedEvent
 from core.models.program import Activity, Program
 from core.models.record import Approval, Document
+from core.models.subscriber import Locale, Subscriber, TopicKind
 
 MODEL_MODULES = [
     "core.models.geo",
@@ -20,6 +22,8 @@ MODEL_MODULES = [
     "core.models.processed",
     "core.models.account",
     "core.models.audit",
+    "core.models.subscriber",
+    "core.models.delivery",
 ]
 
 __all__ = [
@@ -30,10 +34,15 @@ __all__ = [
     "ApiToken",
     "Approval",
     "AuditEntry",
+    "Channel",
     "City",
     "Country",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
     "Document",
     "Evaluation",
+    "Locale",
     "OutboxEvent",
     "Partnership",
     "PartnershipArea",
@@ -42,4 +51,6 @@ __all__ = [
     "Program",
     "Recommendation",
     "StageChange",
+    "Subscriber",
+    "TopicKind",
 ]
