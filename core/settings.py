@@ -64,20 +64,16 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 15.0
+    smtp_ca_file: str | None = Field(
+        default=None, description="CA bundle (PEM) to verify the SMTP server; unset: system CAs"
+    )
     mail_from: str = "Kembar <kembar@localhost>"
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="base of the links in notifications"
     )
-    # e-mail (issue 4): SMTP; unset host = the e-mail channel is off
-    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail")
-    smtp_port: int = 1025
-    smtp_tls: Literal["none", "starttls", "tls"] = "none"
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_timeout_seconds: float = 15.0
-    mail_from: str = "Kembar <kembar@localhost>"
-    public_url: str = Field(
-        default="http://127.0.0.1:8000", description="base of the links in notifications"
+    mail_link_path: str = Field(
+        default="/partnerships/{id}",
+        description="a partnership's page under public_url ({id}: its id), linked from e-mail",
     )
 
     @property
