@@ -37,7 +37,8 @@ class Delivery(Model):
     channel = fields.CharEnumField(Channel, max_length=8)
     status = fields.CharEnumField(DeliveryStatus, max_length=12, default=DeliveryStatus.PENDING)
     attempts = fields.IntField(default=0)
-    next_attempt_at = fields.DatetimeField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)  # due time (a lease while being sent)
+    enqueued_at = fields.DatetimeField(null=True)  # None: no message for it yet (sweep sends one)
     delivered_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
     envelope: dict = fields.JSONField()  # type: ignore[assignment]  # the event as sent
