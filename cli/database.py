@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from cli.startup import settings_or_exit
 from core.db import close_db, init_db
-from core.settings import get_settings
 
 T = TypeVar("T")
 
@@ -15,8 +15,9 @@ T = TypeVar("T")
 def with_database(work: Callable[[], Awaitable[T]]) -> T:
     """Open the configured database, run ``work``, close it; returns what ``work`` returned."""
 
+    settings = settings_or_exit()
+
     async def main() -> T:
-        settings = get_settings()
         await init_db(settings.database_url, pool_max=settings.db_pool_max)
         try:
             return await work()

@@ -7,6 +7,7 @@ import asyncio
 import typer
 
 from cli.database import with_database
+from cli.startup import start
 from core.countries import ensure_countries
 from core.db import migrate as apply_migrations
 from core.settings import get_settings
@@ -20,6 +21,6 @@ def apply() -> int:
 
 def migrate() -> None:
     """Apply every pending migration, then add any missing countries. Safe to run again."""
-    settings = get_settings()
+    settings = start("cli")
     added = apply()
     typer.echo(f"migrated {settings.database_url.split('@')[-1]}; {added} countries added")

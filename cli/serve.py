@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from cli.startup import start
+from core import logs
 from core.settings import get_settings
 
 
@@ -15,7 +17,7 @@ def serve(
 ) -> None:
     """Serve GraphQL at /graphql. On the embedded default (SQLite) it migrates the database and
     seeds the demo partnerships first, so one command shows the whole product."""
-    settings = get_settings()
+    settings = start("api")
     if workers != 1 and (settings.is_sqlite or settings.redis_url is None):
         raise typer.BadParameter(
             "one process only on SQLite or without Redis (in-process workers); "
@@ -36,7 +38,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=logs.dict_config(settings, role="api"),  # applied in every uvicorn process
         proxy_headers=False,
     )
 

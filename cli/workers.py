@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 import sys
@@ -11,7 +10,7 @@ import sys
 import typer
 
 from cli.database import with_database
-from core.settings import get_settings
+from cli.startup import start
 
 
 def worker(
@@ -21,7 +20,7 @@ def worker(
 ) -> None:
     """Run Dramatiq workers for the actors (needs KEMBAR_REDIS_URL). Same as
     `dramatiq workers.actors`."""
-    if not get_settings().redis_url:
+    if not start("worker").redis_url:
         typer.echo("KEMBAR_REDIS_URL is not set: `kembar serve` runs the workers in-process")
         raise typer.Exit(2)
     argv = [sys.executable, "-m", "dramatiq", "workers.actors"]
@@ -34,11 +33,10 @@ def worker(
 def relay() -> None:
     """Relay the outbox to Redis until stopped (SIGINT/SIGTERM). Several may run: one is active,
     the others stand by."""
-    settings = get_settings()
+    settings = start("relay")
     if not settings.redis_url:
         typer.echo("KEMBAR_REDIS_URL is not set: `kembar serve` runs the relay in-process")
         raise typer.Exit(2)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     async def main() -> None:
         from workers.broker import broker

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
         description="a partnership's page under public_url ({id}: its id), linked from e-mail",
     )
 
+    # operations (issue 6): logs and worker metrics
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", description="auto: JSON lines in production, readable text otherwise"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    worker_metrics_port: int = Field(
+        default=9191, description="Dramatiq's Prometheus metrics on each worker host; 0: off"
+    )
+
     @property
     def introspection_enabled(self) -> bool:
         return self.introspection if self.introspection is not None else self.mode != "production"
