@@ -156,6 +156,38 @@ class EvaluationFilled(Event):
     score: int | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class PartnershipDormant(Event):
+    """The watch found no recorded activity on an active partnership for ``months`` months
+    (what counts as activity: :mod:`core.services.signals`)."""
+
+    TYPE = "partnership.dormant"
+    partnership_id: int
+    dormant_since: str
+    last_activity_at: str
+    months: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnershipReactivated(Event):
+    """Activity resumed on a partnership the watch had flagged dormant."""
+
+    TYPE = "partnership.reactivated"
+    partnership_id: int
+    dormant_since: str
+    last_activity_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpiryReminderIssued(Event):
+    """The agreement in force ends in ``months_before`` months (6 or 1): sent once per term."""
+
+    TYPE = "partnership.expiry_reminder"
+    partnership_id: int
+    months_before: int
+    valid_until: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -172,5 +204,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EvaluationOpened,
         EvaluationClosed,
         EvaluationFilled,
+        PartnershipDormant,
+        PartnershipReactivated,
+        ExpiryReminderIssued,
     )
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -47,6 +48,13 @@ class Settings(BaseSettings):
         default=1000, description="per million Redis commands: requeue dead workers' messages"
     )
     events_channel: str = Field(default="kembar:events", description="Redis pub/sub channel")
+    # the dormancy and expiry watch (issue 7), run by the active relay
+    dormancy_months: int = Field(
+        default=12, ge=1, description="an active partnership without activity this long is dormant"
+    )
+    watch_interval_seconds: float = Field(
+        default=3600.0, ge=0, description="how often the relay runs the watch; 0: never"
+    )
     # accounts and limits (issue 5)
     introspection: bool | None = Field(
         default=None, description="GraphQL introspection; unset: on, except in production"
@@ -74,6 +82,25 @@ class Settings(BaseSettings):
     mail_link_path: str = Field(
         default="/partnerships/{id}",
         description="a partnership's page under public_url ({id}: its id), linked from e-mail",
+    )
+    # notifications (issue 4): deliveries and webhooks
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, description="per webhook attempt")
+    webhook_retry_schedule_seconds: list[float] = Field(
+        default=[5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="waits after each failed attempt (JSON list); used up: the delivery fails",
+    )
+    webhook_retry_jitter: float = Field(default=0.1, ge=0, le=1, description="± share of a wait")
+    webhook_disable_after: timedelta = Field(
+        default=timedelta(days=5), description="an endpoint failing this long is disabled"
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default=[], description='CIDRs webhooks may reach although private (JSON: ["10.0.0.0/8"])'
+    )
+    delivery_sweep_seconds: float = Field(
+        default=5.0, ge=0, description="how often the relay re-sends due deliveries; 0: never"
+    )
+    delivery_sweep_grace_seconds: float = Field(
+        default=60.0, ge=0, description="a delivery overdue this long lost its message"
     )
 
     # operations (issue 6): logs and worker metrics

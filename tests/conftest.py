@@ -44,6 +44,7 @@ TABLES = [  # children first, for SQLite's DELETE
     "approval",
     "stage_change",
     "partnership_area",
+    "expiry_reminder",
     "partnership",
     "city",
     "outbox_event",

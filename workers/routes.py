@@ -24,6 +24,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "evaluation.opened": (NOTIFY,),
     "evaluation.closed": (NOTIFY,),
     "evaluation.filled": (NOTIFY,),
+    "partnership.dormant": (NOTIFY,),  # the watch (core/services/watch.py)
+    "partnership.reactivated": (NOTIFY,),
+    "partnership.expiry_reminder": (NOTIFY,),
 }
 
 

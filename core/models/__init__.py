@@ -11,6 +11,7 @@ from core.models.processed import ProcessedEvent
 from core.models.program import Activity, Program
 from core.models.record import Approval, Document
 from core.models.subscriber import Locale, Subscriber, TopicKind
+from core.models.watch import ExpiryReminder
 
 MODEL_MODULES = [
     "core.models.geo",
@@ -24,6 +25,7 @@ MODEL_MODULES = [
     "core.models.audit",
     "core.models.subscriber",
     "core.models.delivery",
+    "core.models.watch",
 ]
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "DeliveryStatus",
     "Document",
     "Evaluation",
+    "ExpiryReminder",
     "Locale",
     "OutboxEvent",
     "Partnership",

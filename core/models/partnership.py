@@ -32,6 +32,8 @@ class Partnership(Model):
     valid_from = fields.DateField(null=True)
     valid_until = fields.DateField(null=True)
     established_on = fields.DateField(null=True)  # historical date, when known from records
+    # set by the watch when an active partnership has had no activity for the dormancy period
+    dormant_since = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)  # optimistic concurrency
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
