@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -90,10 +89,10 @@ class Settings(BaseSettings):
         description="waits after each failed attempt (JSON list); used up: the delivery fails",
     )
     webhook_retry_jitter: float = Field(default=0.1, ge=0, le=1, description="± share of a wait")
-    webhook_disable_after: timedelta = Field(
-        default=timedelta(days=5), description="an endpoint failing this long is disabled"
+    webhook_disable_after_seconds: float = Field(
+        default=5 * 86400, gt=0, description="an endpoint failing this long is disabled"
     )
-    webhook_allowed_networks: list[str] = Field(
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(
         default=[], description='CIDRs webhooks may reach although private (JSON: ["10.0.0.0/8"])'
     )
     delivery_sweep_seconds: float = Field(
