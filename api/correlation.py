@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: bind a correlation id per request (from X-Request-ID or fresh)."""
+"""Pure ASGI middleware: bind a correlation id per request (from X-Request-ID or X-Correlation-ID
+when it looks like an id, else fresh); the response carries it as X-Request-ID."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core import correlation
 
 HEADER = b"x-request-id"
+ALTERNATE = b"x-correlation-id"  # accepted too; X-Request-ID wins when both come
 _VALID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -20,7 +22,8 @@ class CorrelationMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or []).get(HEADER, b"")
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(HEADER) or headers.get(ALTERNATE) or b""
         token = correlation.bind(given.decode() if _VALID.match(given) else None)
         value = correlation.current().encode()
 

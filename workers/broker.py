@@ -26,8 +26,10 @@ from dramatiq.middleware import (
     Retries,
     ShutdownNotifications,
     TimeLimit,
+    prometheus,
 )
 
+from core import logs
 from core.db import close_db, init_db
 from core.services.dead_letters import error_key
 from core.settings import Settings, get_settings
@@ -80,6 +82,70 @@ class DeadLetterErrors(Middleware):
             log.exception("could not record the error of a dead message")
 
 
+class Logs(Middleware):
+    """Log each handled message under its event's correlation id, so that one id finds the
+    request, the relay's publish and each actor's work; ``boot``: a worker process (not the
+    embedded mode, whose host already set up its logs) configures them as :mod:`core.logs`."""
+
+    def __init__(self, *, boot: bool) -> None:
+        self.boot = boot
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        if self.boot:
+            logs.configure(get_settings(), role="worker")
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: dramatiq.MessageProxy,
+        *,
+        result: object = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        first = message.args[0] if message.args else None
+        envelope = first if isinstance(first, dict) else {}
+        extra = {
+            "correlation_id": envelope.get("correlation_id"),
+            "event_id": envelope.get("event_id"),
+            "event_type": envelope.get("type"),
+            "actor": message.actor_name,
+        }
+        about = f"{message.actor_name}: {extra['event_type']} {extra['event_id']}"
+        if exception is None:
+            log.info("%s handled", about, extra=extra)
+        else:
+            failure = f"{type(exception).__name__}: {exception}"
+            log.warning("%s failed (%s)", about, failure, extra=extra)
+
+    after_skip_message = after_process_message
+
+
+class WorkerMetrics(prometheus.Prometheus):
+    """Dramatiq's own Prometheus metrics (``dramatiq_messages_total`` ...), served by a process the
+    worker forks on ``KEMBAR_WORKER_METRICS_PORT``. The relay and the API enqueue through the same
+    broker without booting a worker: until boot, its producer-side hook does nothing."""
+
+    booted = False
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        super().after_process_boot(broker)
+        self.booted = True
+
+    def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int) -> None:
+        if self.booted:
+            super().after_enqueue(broker, message, delay)
+
+    @property
+    def forks(self) -> list[object]:
+        return [serve_worker_metrics]
+
+
+def serve_worker_metrics() -> int:
+    """The exposition server (a process Dramatiq forks), on the configured port."""
+    prometheus.HTTP_PORT = get_settings().worker_metrics_port
+    return int(prometheus._run_exposition_server())
+
+
 def _middleware() -> list[Middleware]:
     # Dramatiq's defaults, listed so that nothing is added twice; Retries' defaults (20 retries
     # over 7 days) are overridden per actor in workers.actors.
@@ -97,7 +163,7 @@ def _middleware() -> list[Middleware]:
 def build_broker(settings: Settings) -> dramatiq.Broker:
     """The broker these settings ask for (see the module docstring)."""
     if not settings.redis_url:
-        return StubBroker(middleware=_middleware())
+        return StubBroker(middleware=[*_middleware(), Logs(boot=False)])
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=5, socket_timeout=15, health_check_interval=30
     )
@@ -107,6 +173,8 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
             *_middleware(),
             AsyncIO(),
             Database(settings.database_url, pool_max=settings.db_pool_max),
+            Logs(boot=True),
+            *([WorkerMetrics()] if settings.worker_metrics_port else []),
         ],
         heartbeat_timeout=settings.redis_heartbeat_timeout_ms,
         maintenance_chance=settings.redis_maintenance_chance,

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from core import relay
+from core.envelope import Envelope
 from core.relay import Publish
 from core.settings import Settings
 
@@ -81,6 +82,7 @@ class _Leadership:
 
 async def run_relay(publish: Publish, *, settings: Settings, stop: asyncio.Event) -> None:
     """Relay until ``stop`` is set. The database must already be open (Tortoise)."""
+    publish = _logged(publish)
     postgres = not settings.is_sqlite
     wake = asyncio.Event()
     leadership = _Leadership(settings.database_url, wake) if postgres else None
@@ -132,6 +134,21 @@ async def run_relay(publish: Publish, *, settings: Settings, stop: asyncio.Event
     finally:
         if leadership is not None:
             await leadership.close()
+
+
+def _logged(publish: Publish) -> Publish:
+    """``publish`` that logs each event it handed over, under the event's correlation id."""
+
+    async def publish_and_log(envelope: Envelope) -> None:
+        await publish(envelope)
+        log.info(
+            "relay: published %s %s",
+            envelope.type,
+            envelope.event_id,
+            extra={"correlation_id": envelope.correlation_id, "event_id": str(envelope.event_id)},
+        )
+
+    return publish_and_log
 
 
 async def _prune(settings: Settings) -> None:
