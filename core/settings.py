@@ -47,6 +47,22 @@ class Settings(BaseSettings):
         default=1000, description="per million Redis commands: requeue dead workers' messages"
     )
     events_channel: str = Field(default="kembar:events", description="Redis pub/sub channel")
+    # live subscriptions (issue 4): the events stream they read and resume from
+    events_stream: str = Field(
+        default="kembar:events:stream", description="Redis stream of event envelopes"
+    )
+    events_stream_retention_seconds: int = Field(
+        default=7 * 24 * 3600, description="a cursor older than this is expired"
+    )
+    events_stream_max_entries: int = Field(
+        default=1_000_000, description="the stream is trimmed to about this many entries"
+    )
+    live_subscriptions_max: int = Field(
+        default=5_000, description="live subscriptions one API process holds; more are refused"
+    )
+    live_queue_size: int = Field(
+        default=1_000, description="notices queued per subscription; a slower client is closed"
+    )
     # the dormancy and expiry watch (issue 7), run by the active relay
     dormancy_months: int = Field(
         default=12, ge=1, description="an active partnership without activity this long is dormant"
