@@ -10,7 +10,7 @@ from typing import Any
 import dramatiq
 import redis.asyncio as aioredis
 
-from core import notices
+from core import notices, streams
 from core.envelope import Envelope
 from core.idempotency import apply_once
 from core.services import evaluations, metrics
@@ -66,25 +66,32 @@ async def _track_evaluations(envelope: Envelope) -> None:
     throws=(ValueError,),
 )
 async def notify(envelope: dict[str, Any]) -> None:
-    """Publish the event for live subscriptions (at least once while the key commits; a
-    subscriber may see a notice twice if the worker dies between publishing and committing)."""
+    """Append the event to the events stream for live subscriptions (at least once while the key
+    commits: a redelivery may append it twice, and each subscription drops an event id it has
+    already sent)."""
     await apply_once(routes.NOTIFY, Envelope.from_dict(envelope), _notify)
 
 
-_pubsub: aioredis.Redis | None = None
+_stream_client: aioredis.Redis | None = None
 
 
 async def _notify(envelope: Envelope) -> None:
-    global _pubsub
+    global _stream_client
     settings = get_settings()
     if not settings.redis_url:
         notices.publish_local(envelope.to_json())
         return
-    if _pubsub is None:  # one client per worker process, on the actors' event loop
-        _pubsub = aioredis.Redis.from_url(
+    if _stream_client is None:  # one client per worker process, on the actors' event loop
+        _stream_client = aioredis.Redis.from_url(
             settings.redis_url, socket_connect_timeout=5, socket_timeout=5
         )
-    await _pubsub.publish(settings.events_channel, envelope.to_json())
+    await streams.append(
+        _stream_client,
+        stream=settings.events_stream,
+        data=envelope.to_json(),
+        retention_seconds=settings.events_stream_retention_seconds,
+        max_entries=settings.events_stream_max_entries,
+    )
 
 
 ACTORS = {actor.actor_name: actor for actor in (refresh_metrics, track_evaluations, notify)}
