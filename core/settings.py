@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(
         default=9191, description="Dramatiq's Prometheus metrics on each worker host; 0: off"
     )
+    # partner suggestions (issue 7)
+    twinning_file: str | None = Field(
+        default=None,
+        description="the worldwide twinning list (CSV) for the suggestions' network factor; "
+        "unset: only recorded partnerships count",
+    )
 
     @property
     def introspection_enabled(self) -> bool:
