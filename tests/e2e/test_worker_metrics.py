@@ -1,0 +1,134 @@
+"""End to end: a real `kembar worker` serves Dramatiq's own Prometheus metrics on
+KEMBAR_WORKER_METRICS_PORT, counting the messages it handled."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.envelope import Envelope
+from core.models import OutboxEvent, ProcessedEvent
+from core.settings import Settings
+from tests import factories
+from workers.broker import WorkerMetrics, build_broker
+from workers.publish import publisher
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+        return response.read().decode()
+
+
+@pytest.fixture
+def worker(db: str, private_redis: Any, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")}
+    env |= {
+        "KEMBAR_DATABASE_URL": db,
+        "KEMBAR_REDIS_URL": private_redis.url,
+        "KEMBAR_WORKER_METRICS_PORT": str(port),
+        "KEMBAR_DB_POOL_MAX": "2",
+        "dramatiq_prom_db": str(tmp_path / "prometheus"),  # not the machine-wide /tmp default
+    }
+    (tmp_path / "prometheus").mkdir()
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [str(BIN / "kembar"), "worker", "--processes", "1", "--threads", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    try:
+        yield port, log_path
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_a_worker_serves_dramatiq_metrics_counting_its_messages(
+    worker: tuple[int, Path], private_redis: Any, migrated: str
+) -> None:
+    port, log_path = worker
+    await factories.pair()  # partnership.proposed: metrics.refresh and events.notify
+    broker = build_broker(Settings(database_url=migrated, redis_url=private_redis.url))
+    try:
+        [row] = await OutboxEvent.all()
+        await publisher(broker)(Envelope.from_row(row))
+    finally:
+        broker.client.close()
+
+    deadline = time.monotonic() + 60
+    text = ""
+    while True:
+        if await ProcessedEvent.filter(event_id=row.event_id).count() == 2:
+            try:
+                text = await asyncio.to_thread(scrape, port)
+            except OSError:
+                text = ""
+            if 'dramatiq_messages_total{actor_name="events.notify"' in text:
+                break
+        assert time.monotonic() < deadline, f"no metrics: {text!r}\n{log_path.read_text()[-3000:]}"
+        await asyncio.sleep(0.3)
+    counted = {
+        line.split("{", 1)[1].split("}", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("dramatiq_messages_total{")
+    }
+    assert counted == {
+        'actor_name="events.notify",queue_name="notifications"': 1.0,
+        'actor_name="metrics.refresh",queue_name="evaluations"': 1.0,
+    }, text
+    assert "dramatiq_message_duration_milliseconds" in text
+
+
+def test_port_zero_turns_the_worker_metrics_off() -> None:
+    on = build_broker(Settings(redis_url="redis://127.0.0.1:1/0"))
+    off = build_broker(Settings(redis_url="redis://127.0.0.1:1/0", worker_metrics_port=0))
+    assert any(isinstance(m, WorkerMetrics) for m in on.middleware)
+    assert not any(isinstance(m, WorkerMetrics) for m in off.middleware)
+    on.client.close()
+    off.client.close()
+
+
+def test_enqueueing_outside_a_worker_skips_the_worker_metrics() -> None:
+    """The relay and the API (replaying a dead letter) enqueue a message that has retries
+    without booting a worker: the metrics hook must not fail there."""
+    import dramatiq
+
+    middleware = WorkerMetrics()
+    message = dramatiq.Message(
+        queue_name="q", actor_name="a", args=(), kwargs={}, options={"retries": 3}
+    )
+    middleware.after_enqueue(dramatiq.get_broker(), message, 0)  # no AttributeError
+    assert not middleware.booted
