@@ -17,6 +17,7 @@ from core.services import evaluations, metrics
 from core.settings import get_settings
 from workers import routes
 from workers.broker import broker  # noqa: F401  (the broker must exist before any actor)
+from workers.delivery_actors import ACTORS as DELIVERY_ACTORS
 
 log = logging.getLogger(__name__)
 
@@ -94,4 +95,7 @@ async def _notify(envelope: Envelope) -> None:
     )
 
 
-ACTORS = {actor.actor_name: actor for actor in (refresh_metrics, track_evaluations, notify)}
+ACTORS = {
+    **{actor.actor_name: actor for actor in (refresh_metrics, track_evaluations, notify)},
+    **DELIVERY_ACTORS,
+}

@@ -27,6 +27,7 @@ from core import relay
 from core.envelope import Envelope
 from core.relay import Publish
 from core.settings import Settings
+from workers import delivery_actors
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ async def run_relay(publish: Publish, *, settings: Settings, stop: asyncio.Event
     leadership = _Leadership(settings.database_url, wake) if postgres else None
     backoff = 0.0
     next_prune = 0.0
+    next_sweep = 0.0
     try:
         while not stop.is_set():
             if leadership is not None:
@@ -123,6 +125,9 @@ async def run_relay(publish: Publish, *, settings: Settings, stop: asyncio.Event
             backoff = 0.0
             if result.sent:
                 log.debug("relay: sent %d", result.sent)
+            if settings.delivery_sweep_seconds and time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + settings.delivery_sweep_seconds
+                await _sweep_deliveries()
             if result.claimed >= settings.relay_batch_size:
                 continue
             if time.monotonic() >= next_prune:
@@ -162,6 +167,18 @@ async def _prune(settings: Settings) -> None:
         return
     if outbox or processed:
         log.info("relay: pruned %d sent events, %d processed keys", outbox, processed)
+
+
+async def _sweep_deliveries() -> None:
+    """Send a message for every due delivery that has none (a lost message, a long retry wait,
+    an admin's redeliver or replay): only the active relay sweeps."""
+    try:
+        count = await delivery_actors.sweep()
+    except Exception:
+        log.exception("relay: the delivery sweep failed")
+        return
+    if count:
+        log.info("relay: swept %d due deliveries", count)
 
 
 def _next_backoff(current: float, ceiling: float) -> float:

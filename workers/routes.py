@@ -6,27 +6,28 @@ from __future__ import annotations
 METRICS = "metrics.refresh"
 EVALUATIONS = "evaluations.track"
 NOTIFY = "events.notify"
+DELIVERIES = "deliveries.plan"  # subscribers: webhook, e-mail, in-app (issue 4)
 
-_STAGE = (METRICS, EVALUATIONS, NOTIFY)
-_PROGRAM = (METRICS, NOTIFY)
+_STAGE = (METRICS, EVALUATIONS, NOTIFY, DELIVERIES)
+_PROGRAM = (METRICS, NOTIFY, DELIVERIES)
 
 ROUTES: dict[str, tuple[str, ...]] = {
-    "partnership.proposed": (METRICS, NOTIFY),
+    "partnership.proposed": (METRICS, NOTIFY, DELIVERIES),
     "partnership.stage_advanced": _STAGE,
     "partnership.abandoned": _STAGE,
     "partnership.terminated": _STAGE,
     "partnership.expired": _STAGE,
-    "partnership.document_added": (NOTIFY,),
-    "partnership.approval_recorded": (NOTIFY,),
+    "partnership.document_added": (NOTIFY, DELIVERIES),
+    "partnership.approval_recorded": (NOTIFY, DELIVERIES),
     "program.created": _PROGRAM,
     "program.updated": _PROGRAM,
     "program.activity_recorded": _PROGRAM,
-    "evaluation.opened": (NOTIFY,),
-    "evaluation.closed": (NOTIFY,),
-    "evaluation.filled": (NOTIFY,),
-    "partnership.dormant": (NOTIFY,),  # the watch (core/services/watch.py)
-    "partnership.reactivated": (NOTIFY,),
-    "partnership.expiry_reminder": (NOTIFY,),
+    "evaluation.opened": (NOTIFY, DELIVERIES),
+    "evaluation.closed": (NOTIFY, DELIVERIES),
+    "evaluation.filled": (NOTIFY, DELIVERIES),
+    "partnership.dormant": (NOTIFY, DELIVERIES),  # the watch (core/services/watch.py)
+    "partnership.reactivated": (NOTIFY, DELIVERIES),
+    "partnership.expiry_reminder": (NOTIFY, DELIVERIES),
 }
 
 

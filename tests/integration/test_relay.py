@@ -128,7 +128,8 @@ async def test_relay_to_real_redis_survives_redis_going_away(db: str, private_re
     await factories.pair()
     first = Envelope.from_row(await OutboxEvent.get(seq=(await OutboxEvent.first()).seq))  # type: ignore[union-attr]
     assert (await relay.relay_batch(publish)).sent == 1
-    assert queues.llen("dramatiq:evaluations") == 1 and queues.llen("dramatiq:notifications") == 1
+    # notifications: events.notify and deliveries.plan
+    assert queues.llen("dramatiq:evaluations") == 1 and queues.llen("dramatiq:notifications") == 2
     assert {m.message_id for m in messages_for(first)} == {
         m.message_id for m in messages_for(first)
     }  # derived from the event id: stable

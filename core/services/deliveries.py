@@ -1,0 +1,498 @@
+"""Deliveries: which subscribers an event goes to (plan), sending one (webhook, e-mail), the
+sweep that heals lost messages, and an admin's redeliver and replay.
+
+Exactly once per (event, subscriber, channel): the Delivery row's unique key. Planning creates
+the missing rows only, so a redelivered plan message creates nothing twice. Sending claims the
+row first (a conditional UPDATE that moves its due time out by a lease), so two messages for the
+same delivery never send at once; the attempt and its outcome are written after the request.
+A receiver may still see a message twice when a worker dies between its request and the write
+(the ``webhook-id`` header stays the same, so it can tell).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core import clock, correlation, mail
+from core.envelope import Envelope
+from core.errors import DomainError, ErrorCode
+from core.models import (
+    AuditEntry,
+    Channel,
+    City,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    OutboxEvent,
+    Partnership,
+    Subscriber,
+)
+from core.pagination import Page, Window, paginate
+from core.services import audit
+from core.services.accounts import region_chain
+from core.settings import Settings, get_settings
+from core.topics import EventScope, Topic, matches
+from core.webhooks import address, schedule, sender, signing
+
+log = logging.getLogger(__name__)
+
+SENT_CHANNELS = (Channel.WEBHOOK, Channel.EMAIL)  # in-app deliveries are done when planned
+LEASE_MARGIN_SECONDS = 30.0
+DISABLED_NOTICE = "subscriber.webhook_disabled"
+
+
+# planning ------------------------------------------------------------------------------------
+
+
+async def scope_of(envelope: Envelope) -> EventScope:
+    """The facts topic matching needs about the event's partnership (regions up their parents,
+    both countries)."""
+    partnership_id = envelope.partnership_id
+    regions: set[int] = set()
+    countries: set[str] = set()
+    if partnership_id is not None:
+        pair = await Partnership.filter(id=partnership_id).values_list(
+            "indonesian_region_id", "foreign_region_id"
+        )
+        for region_id in pair[0] if pair else ():
+            regions.update(await region_chain(region_id) or ())
+        if regions:
+            countries.update(
+                await City.filter(id__in=list(regions)).values_list("country_id", flat=True)
+            )
+    return EventScope(
+        event_type=envelope.type,
+        partnership_id=partnership_id,
+        region_ids=frozenset(regions),
+        country_codes=frozenset(countries),
+    )
+
+
+def topic_of(sub: Subscriber) -> Topic:
+    return Topic(
+        kind=sub.topic_kind,
+        partnership_id=sub.partnership_id,
+        region_id=sub.region_id,
+        country_code=sub.country_id,
+        event_types=tuple(sub.event_types or ()),
+    )
+
+
+def channels_of(sub: Subscriber) -> list[Channel]:
+    """The channels ``sub`` has switched on (and can use)."""
+    found = []
+    if sub.email_enabled and sub.email:
+        found.append(Channel.EMAIL)
+    if sub.webhook_enabled and sub.webhook_url and sub.webhook_secret:
+        found.append(Channel.WEBHOOK)
+    if sub.in_app_enabled:
+        found.append(Channel.IN_APP)
+    return found
+
+
+async def _candidates(scope: EventScope, subscriber_id: int | None) -> list[Subscriber]:
+    near = Q(topic_kind="all")
+    if scope.partnership_id is not None:
+        near |= Q(partnership_id=scope.partnership_id)
+    if scope.region_ids:
+        near |= Q(region_id__in=list(scope.region_ids))
+    if scope.country_codes:
+        near |= Q(country_id__in=list(scope.country_codes))
+    query = Subscriber.filter(near)
+    if subscriber_id is not None:
+        query = query.filter(id=subscriber_id)
+    return [s for s in await query.order_by("id") if matches(topic_of(s), scope)]
+
+
+async def plan(*, envelope: Envelope, subscriber_id: int | None = None) -> list[int]:
+    """Create the deliveries of ``envelope`` that do not exist yet (one per matching subscriber
+    and enabled channel; in-app ones delivered at once), in one transaction. Returns the ids of
+    the event's deliveries still to be sent (existing ones too, so a redelivered plan message
+    re-sends what a crash left unsent)."""
+    scope = await scope_of(envelope)
+    now = clock.now()
+    body = envelope.to_dict()
+    async with in_transaction():
+        subscribers = await _candidates(scope, subscriber_id)
+        existing = set(
+            await Delivery.filter(
+                event_id=envelope.event_id, subscriber_id__in=[s.id for s in subscribers]
+            ).values_list("subscriber_id", "channel")
+        )
+        rows = [
+            _new_delivery(envelope, body, sub.id, channel, now)
+            for sub in subscribers
+            for channel in channels_of(sub)
+            if (sub.id, channel) not in existing and (sub.id, channel.value) not in existing
+        ]
+        if rows:
+            await Delivery.bulk_create(rows)
+    return await _pending_of(envelope.event_id, subscriber_id)
+
+
+def _new_delivery(
+    envelope: Envelope, body: dict[str, Any], subscriber_id: int, channel: Channel, now: datetime
+) -> Delivery:
+    in_app = channel is Channel.IN_APP
+    return Delivery(
+        event_id=envelope.event_id,
+        event_type=envelope.type,
+        subscriber_id=subscriber_id,
+        channel=channel,
+        status=DeliveryStatus.DELIVERED if in_app else DeliveryStatus.PENDING,
+        delivered_at=now if in_app else None,
+        next_attempt_at=None if in_app else now,
+        envelope=body,
+        correlation_id=envelope.correlation_id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _pending_of(event_id: uuid.UUID, subscriber_id: int | None) -> list[int]:
+    query = Delivery.filter(
+        event_id=event_id, status=DeliveryStatus.PENDING, channel__in=list(SENT_CHANNELS)
+    )
+    if subscriber_id is not None:
+        query = query.filter(subscriber_id=subscriber_id)
+    return list(await query.order_by("id").values_list("id", flat=True))
+
+
+async def mark_enqueued(*, delivery_ids: list[int]) -> None:
+    """Note that a send message exists for each of these (the sweep leaves them alone)."""
+    if delivery_ids:
+        await Delivery.filter(id__in=delivery_ids, status=DeliveryStatus.PENDING).update(
+            enqueued_at=clock.now()
+        )
+
+
+# sending -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What :func:`send` did: ``retry_in`` seconds when the caller should send it again."""
+
+    status: DeliveryStatus | None  # None: nothing to do (not pending, or not due yet)
+    retry_in: float | None = None
+
+
+async def send(*, delivery_id: int, settings: Settings | None = None) -> Sent:
+    """Try a delivery once, if it is pending and due: claim it, perform its channel, record the
+    attempt and what follows (delivered; a retry time; failed; the endpoint disabled)."""
+    settings = settings or get_settings()
+    now = clock.now()
+    lease = max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds)
+    claimed = await Delivery.filter(
+        id=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + timedelta(seconds=lease + LEASE_MARGIN_SECONDS))
+    if not claimed:
+        return Sent(None)
+    delivery = await Delivery.get(id=delivery_id).select_related("subscriber")
+    token = correlation.bind(delivery.correlation_id)
+    try:
+        if delivery.channel is Channel.WEBHOOK:
+            return await _send_webhook(delivery, settings, now)
+        if delivery.channel is Channel.EMAIL:
+            return await _send_email(delivery, settings, now)
+        return await _finish(delivery, settings, now, skip="in-app deliveries are not sent")
+    finally:
+        correlation.reset(token)
+
+
+async def _send_webhook(delivery: Delivery, settings: Settings, now: datetime) -> Sent:
+    sub = delivery.subscriber
+    if not (sub.webhook_enabled and sub.webhook_url and sub.webhook_secret):
+        reason = sub.webhook_disabled_reason or "the subscriber's webhook is off"
+        return await _finish(delivery, settings, now, skip=f"webhook disabled: {reason}")
+    try:
+        target = await address.resolve(sub.webhook_url, settings.webhook_allowed_networks)
+    except address.AddressRefused as exc:
+        return await _finish(delivery, settings, now, refused=str(exc))
+    body = json.dumps(delivery.envelope, separators=(",", ":"), sort_keys=True).encode()
+    headers = signing.headers(
+        secret=signing.decode(sub.webhook_secret),
+        message_id=str(delivery.event_id),
+        timestamp=int(now.timestamp()),
+        body=body,
+    )
+    outcome = await sender.post(
+        target=target, body=body, headers=headers, timeout_seconds=settings.webhook_timeout_seconds
+    )
+    return await _finish(delivery, settings, now, outcome=outcome)
+
+
+async def _send_email(delivery: Delivery, settings: Settings, now: datetime) -> Sent:
+    sub = delivery.subscriber
+    if not (sub.email_enabled and sub.email):
+        return await _finish(delivery, settings, now, skip="the subscriber's e-mail is off")
+    if not settings.smtp_host:
+        return await _finish(delivery, settings, now, skip="e-mail is off (no SMTP host)")
+    started = clock.now()
+    try:
+        await mail.send_notification(
+            to=sub.email, locale=sub.locale.value, envelope=Envelope.from_dict(delivery.envelope)
+        )
+    except mail.MailError as exc:
+        outcome = sender.Outcome(None, _ms_since(started), str(exc)[: sender.MAX_ERROR])
+        return await _finish(delivery, settings, now, outcome=outcome, final=not exc.temporary)
+    return await _finish(delivery, settings, now, outcome=sender.Outcome(250, _ms_since(started)))
+
+
+def _ms_since(started: datetime) -> int:
+    return int((clock.now() - started).total_seconds() * 1000)
+
+
+async def _finish(
+    delivery: Delivery,
+    settings: Settings,
+    now: datetime,
+    *,
+    outcome: sender.Outcome | None = None,
+    refused: str | None = None,
+    skip: str | None = None,
+    final: bool = False,
+) -> Sent:
+    """Record the attempt (none for a skip) and the delivery's new state, in one transaction."""
+    sub = delivery.subscriber
+    retry_in: float | None = None
+    async with in_transaction():
+        if skip is not None:
+            delivery.status = DeliveryStatus.SKIPPED
+            delivery.last_error = skip
+            delivery.next_attempt_at = None
+        else:
+            await DeliveryAttempt.create(
+                delivery_id=delivery.id,
+                attempted_at=now,
+                status_code=outcome.status_code if outcome else None,
+                duration_ms=outcome.duration_ms if outcome else 0,
+                error=refused if refused is not None else (outcome.error if outcome else None),
+                correlation_id=delivery.correlation_id,
+            )
+            delivery.attempts += 1
+        if refused is not None:
+            delivery.status = DeliveryStatus.REFUSED
+            delivery.last_error = refused
+            delivery.next_attempt_at = None
+        elif outcome is not None and outcome.delivered:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = clock.now()
+            delivery.last_error = None
+            delivery.next_attempt_at = None
+            if delivery.channel is Channel.WEBHOOK:
+                await Subscriber.filter(id=sub.id, failing_since__not_isnull=True).update(
+                    failing_since=None
+                )
+        elif outcome is not None:
+            delivery.last_error = outcome.error
+            retry_in = await _after_failure(delivery, sub, settings, now, outcome, final)
+        if retry_in is not None:
+            delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+            # short waits get a delayed message; longer ones are left to the sweep
+            short = retry_in <= settings.delivery_sweep_grace_seconds
+            delivery.enqueued_at = clock.now() if short else None
+            if not short:
+                retry_in = None
+        await delivery.save()
+    return Sent(delivery.status, retry_in)
+
+
+async def _after_failure(
+    delivery: Delivery,
+    sub: Subscriber,
+    settings: Settings,
+    now: datetime,
+    outcome: sender.Outcome,
+    final: bool,
+) -> float | None:
+    """A failed attempt: the endpoint may be gone (410) or failing for too long (disabled), the
+    schedule may be used up (failed); otherwise the wait before the next try."""
+    if delivery.channel is Channel.WEBHOOK:
+        if outcome.gone:
+            delivery.status = DeliveryStatus.FAILED
+            await _disable_webhook(sub, "the endpoint answered HTTP 410 Gone", now)
+            return None
+        await Subscriber.filter(id=sub.id, failing_since__isnull=True).update(failing_since=now)
+        since = await Subscriber.filter(id=sub.id).values_list("failing_since", flat=True)
+        if since and since[0] is not None:
+            failing_for = (now - since[0]).total_seconds()
+            if failing_for >= settings.webhook_disable_after_seconds:
+                delivery.status = DeliveryStatus.FAILED
+                await _disable_webhook(
+                    sub, f"failing continuously since {since[0].isoformat()}", now
+                )
+                return None
+    if final:
+        delivery.status = DeliveryStatus.FAILED
+        return None
+    wait = schedule.delay_after(
+        delivery.attempts,
+        settings.webhook_retry_schedule_seconds,
+        jitter=settings.webhook_retry_jitter,
+        retry_after=schedule.parse_retry_after(outcome.retry_after, now=now),
+    )
+    if wait is None:
+        delivery.status = DeliveryStatus.FAILED
+    return wait
+
+
+async def _disable_webhook(sub: Subscriber, reason: str, now: datetime) -> None:
+    """Switch the endpoint off (once), skip its other pending webhook deliveries, and tell the
+    owner: an in-app delivery ``subscriber.webhook_disabled`` in the subscriber's inbox."""
+    changed = await Subscriber.filter(id=sub.id, webhook_enabled=True).update(
+        webhook_enabled=False,
+        webhook_disabled_at=now,
+        webhook_disabled_reason=reason[:500],
+        updated_at=now,
+    )
+    if not changed:
+        return
+    log.warning("webhook of subscriber %s disabled: %s", sub.id, reason)
+    await Delivery.filter(
+        subscriber_id=sub.id, channel=Channel.WEBHOOK, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.SKIPPED, last_error=f"webhook disabled: {reason}"[:2000])
+    notice = Envelope(
+        event_id=uuid.uuid4(),
+        type=DISABLED_NOTICE,
+        version=1,
+        occurred_at=now,
+        aggregate_type="subscriber",
+        aggregate_id=str(sub.id),
+        actor="kembar",
+        correlation_id=correlation.current(),
+        payload={"subscriber_id": sub.id, "webhook_url": sub.webhook_url, "reason": reason},
+    )
+    await _new_delivery(notice, notice.to_dict(), sub.id, Channel.IN_APP, now).save()
+
+
+# healing and admin ---------------------------------------------------------------------------
+
+
+async def sweep(*, settings: Settings | None = None, limit: int = 500) -> list[int]:
+    """Pending deliveries that are due and have no message (never had one, or it was lost:
+    overdue by more than the grace); marks them enqueued and returns their ids to send."""
+    settings = settings or get_settings()
+    now = clock.now()
+    overdue = now - timedelta(seconds=settings.delivery_sweep_grace_seconds)
+    ids = list(
+        await Delivery.filter(
+            Q(enqueued_at__isnull=True, next_attempt_at__lte=now)
+            | Q(next_attempt_at__lte=overdue),
+            status=DeliveryStatus.PENDING,
+            channel__in=list(SENT_CHANNELS),
+        )
+        .order_by("next_attempt_at", "id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    await mark_enqueued(delivery_ids=ids)
+    return ids
+
+
+def _reset(delivery: Delivery, now: datetime) -> None:
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0  # the schedule starts again; the attempt rows stay
+    delivery.next_attempt_at = now
+    delivery.enqueued_at = None
+    delivery.delivered_at = None
+    delivery.last_error = None
+
+
+async def redeliver(*, delivery_id: int, actor: str) -> Delivery:
+    """Send one delivery again from the start of the schedule (the sweep sends it)."""
+    async with in_transaction():
+        delivery = await Delivery.select_for_update().get_or_none(id=delivery_id)
+        if delivery is None:
+            raise DomainError.one(ErrorCode.NOT_FOUND, "no such delivery", "deliveryId")
+        if delivery.channel is Channel.IN_APP:
+            raise DomainError.one(
+                ErrorCode.INVALID, "in-app deliveries are not sent", "deliveryId"
+            )
+        before = audit.snapshot(delivery, envelope=None)
+        _reset(delivery, clock.now())
+        await delivery.save()
+        await audit.record(
+            actor=actor,
+            action="delivery.redeliver",
+            entity=delivery,
+            before=before,
+            after=audit.snapshot(delivery, envelope=None),
+        )
+    return delivery
+
+
+async def replay(*, since: datetime, subscriber_id: int | None = None, actor: str) -> int:
+    """Send again every event since ``since`` (to one subscriber, or all): deliveries missing for
+    events still in the outbox are planned, and every webhook and e-mail delivery of those events
+    is reset to pending. Returns how many deliveries will be sent."""
+    if since > clock.now():
+        raise DomainError.one(ErrorCode.INVALID, "since must not be in the future", "since")
+    if subscriber_id is not None and not await Subscriber.filter(id=subscriber_id).exists():
+        raise DomainError.one(ErrorCode.NOT_FOUND, "no such subscriber", "subscriberId")
+    rows = await OutboxEvent.filter(occurred_at__gte=since, sent_at__not_isnull=True).order_by(
+        "seq"
+    )
+    for row in rows:
+        await plan(envelope=Envelope.from_row(row), subscriber_id=subscriber_id)
+    now = clock.now()
+    query = Delivery.filter(created_at__gte=since, channel__in=list(SENT_CHANNELS))
+    if subscriber_id is not None:
+        query = query.filter(subscriber_id=subscriber_id)
+    async with in_transaction():
+        count = await query.update(
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            enqueued_at=None,
+            delivered_at=None,
+            last_error=None,
+        )
+        await AuditEntry.create(
+            at=now,
+            actor=actor,
+            action="delivery.replay",
+            entity_type="delivery",
+            entity_id="*" if subscriber_id is None else f"subscriber:{subscriber_id}",
+            before=None,
+            after={"since": since.isoformat(), "subscriber_id": subscriber_id, "count": count},
+            correlation_id=correlation.current(),
+        )
+    return count
+
+
+async def search(
+    *,
+    window: Window,
+    subscriber_id: int,
+    channel: Channel | None = None,
+    status: DeliveryStatus | None = None,
+) -> Page[Delivery]:
+    """A subscriber's deliveries by id, optionally of one channel and status."""
+    query = Delivery.filter(subscriber_id=subscriber_id)
+    if channel is not None:
+        query = query.filter(channel=channel)
+    if status is not None:
+        query = query.filter(status=status)
+    return await paginate(query, window)
+
+
+async def attempts_of(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:
+    """The attempts of each delivery, oldest first."""
+    found: dict[int, list[DeliveryAttempt]] = {i: [] for i in delivery_ids}
+    for row in await DeliveryAttempt.filter(delivery_id__in=delivery_ids).order_by("id"):
+        found[row.delivery_id].append(row)
+    return found
+
+
+async def subscriber_of(delivery_id: int) -> int | None:
+    rows = await Delivery.filter(id=delivery_id).values_list("subscriber_id", flat=True)
+    return rows[0] if rows else None
