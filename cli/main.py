@@ -7,9 +7,11 @@ import typer
 from cli import accounts as accounts_cli
 from cli import data
 from cli import workers as workers_cli
+from cli.check import check
 from cli.export_schema import export_schema
 from cli.migrate import migrate
 from cli.serve import serve
+from cli.watch import watch
 
 app = typer.Typer(
     name="kembar",
@@ -32,11 +34,13 @@ app.command("relay")(workers_cli.relay)
 app.command("dead-letters")(workers_cli.dead_letters)
 app.command("replay")(workers_cli.replay)
 app.command("backlog")(workers_cli.backlog)
+app.command("watch")(watch)
 app.command("import-cities")(data.import_cities)
 app.command("import-pairs")(data.import_pairs)
 app.command("seed-demo")(data.seed_demo)
 app.command("create-token")(accounts_cli.create_token)
 app.command("revoke-token")(accounts_cli.revoke_token)
+app.command("check")(check)
 
 if __name__ == "__main__":
     app()

@@ -23,9 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from core import relay
+from core import clock, relay
 from core.envelope import Envelope
 from core.relay import Publish
+from core.services import watch
 from core.settings import Settings
 from workers import delivery_actors
 
@@ -89,6 +90,7 @@ async def run_relay(publish: Publish, *, settings: Settings, stop: asyncio.Event
     leadership = _Leadership(settings.database_url, wake) if postgres else None
     backoff = 0.0
     next_prune = 0.0
+    next_watch = 0.0
     next_sweep = 0.0
     try:
         while not stop.is_set():
@@ -133,6 +135,9 @@ async def run_relay(publish: Publish, *, settings: Settings, stop: asyncio.Event
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                 await _prune(settings)
+            if settings.watch_interval_seconds and time.monotonic() >= next_watch:
+                next_watch = time.monotonic() + settings.watch_interval_seconds
+                await _watch()
             timeout = settings.relay_idle_poll_seconds if postgres else settings.relay_poll_seconds
             if not await _wait(stop, wake, timeout) and leadership is not None:
                 await leadership.check()
@@ -179,6 +184,18 @@ async def _sweep_deliveries() -> None:
         return
     if count:
         log.info("relay: swept %d due deliveries", count)
+
+
+async def _watch() -> None:
+    """One pass of the dormancy and expiry watch: only the active relay runs it, so exactly one
+    runs in the cluster. Its events leave through the outbox like any other."""
+    try:
+        result = await watch.tick(now=clock.now())
+    except Exception:
+        log.exception("relay: the dormancy and expiry watch failed")
+        return
+    if result.changed:
+        log.info("relay: watch %s", result)
 
 
 def _next_backoff(current: float, ceiling: float) -> float:
