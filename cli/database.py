@@ -6,6 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import typer
+from tortoise.exceptions import ConfigurationError, DBConnectionError
+
 from cli.startup import settings_or_exit
 from core.db import close_db, init_db
 
@@ -24,4 +27,10 @@ def with_database(work: Callable[[], Awaitable[T]]) -> T:
         finally:
             await close_db()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except (OSError, ConfigurationError, DBConnectionError) as error:
+        # the database is unreachable or its URL is wrong: one line, not a traceback
+        where = settings.database_url.split("@")[-1]
+        typer.echo(f"kembar: cannot use the database {where}: {error}", err=True)
+        raise typer.Exit(1) from None

@@ -60,6 +60,8 @@ def dict_config(settings: Settings, *, role: str) -> dict[str, Any]:
     else:
         formatter = {"format": TEXT_FORMAT}
     level = settings.log_level.upper()
+    if role == "cli" and level == "INFO":
+        level = "WARNING"  # a command prints its own summary; start-up chatter would bury it
     return {
         "version": 1,
         "disable_existing_loggers": False,
