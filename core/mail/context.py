@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,10 +23,10 @@ from core.stages import Status
 JAKARTA = ZoneInfo("Asia/Jakarta")  # WIB, the time the offices using Kembar keep
 
 # The status an event implies when its payload does not carry one.
-_STATUS_OF: dict[str, Status] = {
-    "partnership.abandoned": Status.ABANDONED,
-    "partnership.terminated": Status.TERMINATED,
-    "partnership.expired": Status.EXPIRED,
+_STATUS_OF: dict[str, str] = {
+    "partnership.abandoned": Status.ABANDONED.value,
+    "partnership.terminated": Status.TERMINATED.value,
+    "partnership.expired": Status.EXPIRED.value,
 }
 
 
@@ -36,6 +36,19 @@ class Region:
     level: str
     country_code: str
     country_name: str  # as stored (English); templates prefer the locale's name for the code
+
+
+@dataclass(frozen=True, kw_only=True)
+class Current:
+    """The partnership as the database has it when the e-mail is written."""
+
+    id: int
+    kind: str
+    stage: str
+    status: str
+    round: int
+    indonesian: Region
+    foreign: Region
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,31 +107,63 @@ async def load(*, envelope: Envelope, settings: Settings) -> MailContext:
     if "@" in envelope.actor:
         account = await Account.get_or_none(email=envelope.actor).only("id", "name")
         actor_name = (account.name or None) if account is not None else None
+    current = Current(
+        id=partnership.id,
+        kind=partnership.kind.value,
+        stage=partnership.stage.value,
+        status=partnership.status.value,
+        round=partnership.round,
+        indonesian=_region(partnership.indonesian_region),
+        foreign=_region(partnership.foreign_region),
+    )
+    return assemble(
+        envelope=envelope,
+        current=current,
+        actor_name=actor_name,
+        program_title=program_title,
+        settings=settings,
+    )
+
+
+def assemble(
+    *,
+    envelope: Envelope,
+    current: Current,
+    actor_name: str | None,
+    program_title: str | None,
+    settings: Settings,
+) -> MailContext:
+    """The context from what was loaded: the event's own values first, then the current row's."""
     payload = envelope.payload
+    if envelope.type == "partnership.stage_advanced":
+        status = str(payload["status"])
+    else:
+        status = _STATUS_OF.get(envelope.type, current.status)
     return MailContext(
         event_id=envelope.event_id,
         type=envelope.type,
         payload=payload,
-        partnership_id=partnership.id,
-        kind=partnership.kind.value,
-        indonesian=_region(partnership.indonesian_region),
-        foreign=_region(partnership.foreign_region),
+        partnership_id=current.id,
+        kind=current.kind,
+        indonesian=current.indonesian,
+        foreign=current.foreign,
         old_stage=payload.get("from_stage"),
-        stage=str(payload.get("to_stage") or payload.get("stage") or partnership.stage.value),
-        status=str(
-            payload.get("status")
-            if envelope.type == "partnership.stage_advanced"
-            else _STATUS_OF.get(envelope.type, partnership.status).value
-        ),
-        round=int(payload.get("round") or partnership.round),
+        stage=str(payload.get("to_stage") or payload.get("stage") or current.stage),
+        status=str(status),
+        round=int(payload.get("round") or current.round),
         actor=envelope.actor,
         actor_name=actor_name,
         reason=str(payload.get("reason") or "").strip(),
-        at=envelope.occurred_at.astimezone(JAKARTA),
+        at=_aware(envelope.occurred_at).astimezone(JAKARTA),
         link=settings.public_url.rstrip("/")
-        + settings.mail_link_path.replace("{id}", str(partnership.id)),
+        + settings.mail_link_path.replace("{id}", str(current.id)),
         program_title=program_title,
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    """Kembar stores UTC; a naive time read back (SQLite without tz) is UTC, not local time."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _region(city: City) -> Region:

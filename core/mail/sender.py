@@ -59,10 +59,10 @@ def build(
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = message_id(event_id=event_id, to=to, mail_from=settings.mail_from)
     message[EVENT_HEADER] = str(event_id)
-    message["Content-Language"] = locale
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    message["Content-Language"] = locale  # after the parts: set_content moves Content-* headers
     return message
 
 
