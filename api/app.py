@@ -19,6 +19,7 @@ from api.health import healthz, readyz
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.ratelimit import RateLimitMiddleware, RedisCounter
 from core.db import close_db, init_db
+from core.fanout import fanout_for
 from core.settings import Settings, get_settings
 
 GRAPHIQL_ASSETS_DIR = Path(__file__).parent / "static" / "graphiql"
@@ -37,9 +38,16 @@ def create_app(
     ``background`` runs beside the app once the database is open (the embedded relay and workers,
     composed by ``kembar serve``)."""
     settings = settings or get_settings()
-    graphql = KembarGraphQL(settings)
+    live = fanout_for(
+        redis_url=settings.redis_url,
+        stream=settings.events_stream,
+        max_subscriptions=settings.live_subscriptions_max,
+        queue_size=settings.live_queue_size,
+    )
+    graphql = KembarGraphQL(settings, live)
     counter = RedisCounter(settings.redis_url) if settings.redis_url else None
     metrics = Metrics()  # this process's registry (each uvicorn worker has its own)
+    metrics.watch_live(live)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -47,6 +55,8 @@ def create_app(
             await init_db(settings.database_url, pool_max=settings.db_pool_max)
         try:
             async with contextlib.AsyncExitStack() as stack:
+                await live.start()
+                stack.push_async_callback(live.stop)
                 if background is not None:
                     await stack.enter_async_context(background(settings))
                 yield
@@ -81,4 +91,5 @@ def create_app(
     app.state.rate_counter = counter
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.live = live
     return app

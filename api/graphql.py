@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import auth, metrics
 from api.media import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, response_type
+from core.fanout import Fanout
 from core.settings import Settings
 from schema import schema
 from schema.context import Context
@@ -58,13 +59,14 @@ def offline_graphiql_html() -> str:
 
 
 class KembarGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, live: Fanout | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.settings = settings
+        self.live = live  # the fan-out of live subscriptions (None: not served here)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -89,6 +91,7 @@ class KembarGraphQL(GraphQL[Context, None]):
             principal=principal,
             introspection=self.settings.introspection_enabled,
             cost_limit=self.settings.query_cost_limit,
+            live=self.live,
         )
 
     async def on_ws_connect(self, context: Context) -> Any:

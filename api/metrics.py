@@ -7,6 +7,8 @@
   ``extensions.code``.
 - ``kembar_outbox_unsent``, ``kembar_outbox_oldest_unsent_age_seconds``,
   ``kembar_outbox_failing``: the outbox backlog, read from the database at scrape time.
+- ``kembar_live_subscriptions`` and ``kembar_live_{notices,delivered,slow_closed,refused}_total``:
+  this process's live subscriptions and their fan-out (:class:`core.fanout.Fanout`).
 
 Labels stay bounded: operation names and codes must look like GraphQL names, and only the first
 ``LABEL_LIMIT`` distinct values get their own series; later ones, and anything malformed, are
@@ -23,6 +25,7 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import (
@@ -34,10 +37,13 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.fanout import Fanout
 from core.services.backlog import outbox_backlog
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -152,6 +158,10 @@ class Metrics:
             registry=self.registry,
         )
 
+    def watch_live(self, live: Fanout) -> None:
+        """Live subscriptions of this process, read at scrape time."""
+        self.registry.register(LiveCollector(live))
+
     def observe(self, route: str, method: str, status: int, operation: str, seconds: float) -> None:
         self.requests.labels(route, method, str(status), operation).inc()
         self.latency.labels(route, operation).observe(seconds)
@@ -174,6 +184,27 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class LiveCollector(Collector):
+    """``kembar_live_subscriptions`` (gauge) and the fan-out's counters: notices read from the
+    events stream, notices handed to subscriptions, slow subscriptions closed, refusals at the
+    limit."""
+
+    def __init__(self, live: Fanout) -> None:
+        self.live = live
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "kembar_live_subscriptions", "Live subscriptions in this process", value=self.live.live
+        )
+        for name, text, value in (
+            ("notices", "Notices read from the events stream", self.live.notices),
+            ("delivered", "Notices handed to live subscriptions", self.live.delivered),
+            ("slow_closed", "Live subscriptions closed for falling behind", self.live.closed_slow),
+            ("refused", "Live subscriptions refused at the limit", self.live.refused),
+        ):
+            yield CounterMetricFamily(f"kembar_live_{name}", text, value=value)
 
 
 def route_label(path: str) -> str:

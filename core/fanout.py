@@ -178,7 +178,15 @@ class RedisSource:
         self.last: str | None = None
         self.connected = False
         self._task: asyncio.Task[None] | None = None
-        self._reads = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        self._reads: aioredis.Redis | None = None
+
+    @property
+    def reads(self) -> aioredis.Redis:
+        if self._reads is None:  # created on first use, on the event loop that uses it
+            self._reads = aioredis.Redis.from_url(
+                self.url, socket_connect_timeout=5, socket_timeout=10
+            )
+        return self._reads
 
     def _reader_client(self) -> aioredis.Redis:
         return aioredis.Redis.from_url(
@@ -188,7 +196,7 @@ class RedisSource:
     async def start(self, deliver: Callable[[Notice], None]) -> None:
         try:
             async with asyncio.timeout(5):
-                self.last = await streams.last_id(self._reads, self.stream)
+                self.last = await streams.last_id(self.reads, self.stream)
         except (RedisError, OSError, TimeoutError) as exc:
             # Carry on from now: stream ids are append times in milliseconds.
             self.last = f"{time.time_ns() // 1_000_000}-0"
@@ -201,11 +209,13 @@ class RedisSource:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._reads.aclose()
+        if self._reads is not None:
+            await self._reads.aclose()
+            self._reads = None
 
     async def after(self, cursor: str, count: int) -> list[Notice]:
         try:
-            return await streams.after(self._reads, self.stream, cursor, count)
+            return await streams.after(self.reads, self.stream, cursor, count)
         except (RedisError, OSError) as exc:
             raise Unavailable(str(exc)) from exc
 
@@ -247,4 +257,3 @@ def fanout_for(
     """The fan-out for this process: the Redis stream when Redis is configured, else local."""
     source: Source = RedisSource(redis_url, stream) if redis_url else LocalSource()
     return Fanout(source, max_subscriptions=max_subscriptions, queue_size=queue_size)
-

@@ -13,6 +13,7 @@ from schema.limits.rules import DepthAndAliasLimits
 from schema.mutations import Mutation
 from schema.operations import OperationsQuery
 from schema.queries import Query
+from schema.subscriptions import Subscription
 from schema.unexpected import MaskUnexpected
 
 MAX_TOKENS = 2_000
@@ -20,6 +21,7 @@ MAX_TOKENS = 2_000
 schema = CodedSchema(
     query=merge_types("Query", (Query, AdministrationQueries, OperationsQuery)),
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         DepthAndAliasLimits,

@@ -22,6 +22,7 @@ class Context:
     connection_params: dict[str, Any] | None = None  # websockets: the connection_init payload
     introspection: bool = True
     cost_limit: int = 10_000
+    live: Any = None  # this process's core.fanout.Fanout (live subscriptions), if it serves them
 
 
 Info = StrawberryInfo[Context, None]
