@@ -1,0 +1,132 @@
+"""Every city and twinning link as arrays, built once per process and rebuilt when they change.
+
+Whether they changed is asked of the database on each use, with one cheap statement (counts,
+maximum ids, the sum of the partnerships' versions, the latest ``updated_at``, the latest audit
+entry about a city: ``cities.update_city`` writes one but leaves ``updated_at`` as it was), so
+every API process sees a city import, a new partnership or an edited city without being told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tortoise import connections
+
+from core.models import City, Partnership, PartnershipArea
+from core.settings import get_settings
+from core.suggestions import features, twinning
+from core.suggestions.scoring import AREA_BITS
+
+_KEY_SQL = """
+SELECT (SELECT COUNT(*) FROM city) AS cities, (SELECT MAX(id) FROM city) AS city_id,
+       (SELECT MAX(updated_at) FROM city) AS city_at,
+       (SELECT MAX(id) FROM audit_entry WHERE entity_type = 'city') AS city_change,
+       (SELECT COUNT(*) FROM partnership) AS partnerships,
+       (SELECT COALESCE(SUM(version), 0) FROM partnership) AS versions,
+       (SELECT MAX(updated_at) FROM partnership) AS partnership_at,
+       (SELECT COUNT(*) FROM partnership_area) AS areas,
+       (SELECT MAX(id) FROM partnership_area) AS area_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    key: tuple[object, ...]
+    # cities, by position
+    ids: np.ndarray  # int64
+    position: dict[int, int]  # city id -> position
+    names: list[str]
+    countries: np.ndarray  # '<U2'
+    population: np.ndarray  # float, NaN when unknown
+    log_population: np.ndarray
+    latitude: np.ndarray  # float, NaN when unknown
+    coast: np.ndarray  # int8: features.COASTAL / INLAND / UNKNOWN
+    # partnerships, by row: positions of their two regions, status, areas as a bit mask
+    home: np.ndarray  # int64
+    away: np.ndarray  # int64
+    status: np.ndarray  # '<U16'
+    areas: np.ndarray  # int64
+    # twinnings between two foreign cities (the worldwide list), in both directions
+    world_from: np.ndarray  # int64
+    world_to: np.ndarray  # int64
+
+
+_cached: Index | None = None
+_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+async def current() -> Index:
+    """The index, rebuilt first when the cities, partnerships or twinning list changed."""
+    global _cached
+    key = await _key()
+    if _cached is not None and _cached.key == key:
+        return _cached
+    loop = asyncio.get_running_loop()
+    async with _locks.setdefault(loop, asyncio.Lock()):
+        key = await _key()
+        if _cached is None or _cached.key != key:
+            _cached = await load(key)
+        return _cached
+
+
+def forget() -> None:
+    """Drop the index (tests that swap the database under a running process)."""
+    global _cached
+    _cached = None
+
+
+async def _key() -> tuple[object, ...]:
+    [row] = await connections.get("default").execute_query_dict(_KEY_SQL)
+    values = tuple(str(v) for v in row.values())
+    return (*values, *_stamp(get_settings().twinning_file))
+
+
+def _stamp(path: str | None) -> tuple[str | None, int]:
+    """The twinning list's path and modification time (0 when unset or missing)."""
+    return (path, Path(path).stat().st_mtime_ns) if path and Path(path).is_file() else (path, 0)
+
+
+async def load(key: tuple[object, ...] = ()) -> Index:
+    """Read every city and partnership into arrays (and the worldwide twinning list, if set)."""
+    rows = (
+        await City.all()
+        .order_by("id")
+        .values_list(
+            "id", "name", "country_id", "population", "latitude", "longitude", "geonames_id"
+        )
+    )
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    position = {int(city_id): i for i, city_id in enumerate(ids)}
+    population = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float)
+    latitude = np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=float)
+    pairs = (
+        await Partnership.all()
+        .order_by("id")
+        .values_list("id", "indonesian_region_id", "foreign_region_id", "status")
+    )
+    row_of = {p[0]: i for i, p in enumerate(pairs)}
+    areas = np.zeros(len(pairs), dtype=np.int64)
+    for partnership_id, area in await PartnershipArea.all().values_list("partnership_id", "area"):
+        if partnership_id in row_of:
+            areas[row_of[partnership_id]] |= AREA_BITS[area]
+    world_from, world_to = await twinning.links(get_settings().twinning_file, position)
+    return Index(
+        key=key,
+        ids=ids,
+        position=position,
+        names=[r[1] for r in rows],
+        countries=np.array([r[2] for r in rows], dtype="<U2"),
+        population=population,
+        log_population=features.log_population(population),
+        latitude=latitude,
+        coast=features.coast([r[6] for r in rows]),
+        home=np.array([position[p[1]] for p in pairs], dtype=np.int64),
+        away=np.array([position[p[2]] for p in pairs], dtype=np.int64),
+        status=np.array([str(p[3]) for p in pairs], dtype="<U16"),
+        areas=areas,
+        world_from=world_from,
+        world_to=world_to,
+    )
