@@ -21,6 +21,8 @@ from core.settings import Settings
 from core.stages import Status
 
 JAKARTA = ZoneInfo("Asia/Jakarta")  # WIB, the time the offices using Kembar keep
+# Actors that are Kembar itself: the workers ("system:evaluations") and the watch ("kembar-watch").
+AUTOMATIC_ACTORS = ("system:", "kembar-")
 
 # The status an event implies when its payload does not carry one.
 _STATUS_OF: dict[str, str] = {
@@ -78,8 +80,8 @@ class MailContext:
 
     @property
     def automatic(self) -> bool:
-        """The change was made by Kembar itself (a worker), not by a person."""
-        return self.actor.startswith("system:")
+        """The change was made by Kembar itself (a worker or the watch), not by a person."""
+        return self.actor.startswith(AUTOMATIC_ACTORS)
 
 
 async def load(*, envelope: Envelope, settings: Settings) -> MailContext:

@@ -12,7 +12,7 @@ rather than sending a half-filled e-mail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from core.mail.context import MailContext, Region
+from core.mail.context import JAKARTA, MailContext, Region
 from core.mail.vocabulary import LOCALES, outcome_term, term
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -113,5 +113,9 @@ def _moment(ctx: Context, value: datetime) -> str:
 
 @pass_context
 def _day(ctx: Context, value: str | date) -> str:
-    day = value if isinstance(value, date) else date.fromisoformat(value)
-    return format_date(day, _DAY[ctx["locale"]], locale=ctx["locale"])
+    """A date, or the day (in WIB) of a moment, as ISO text or a value."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(JAKARTA).date()
+    return format_date(value, _DAY[ctx["locale"]], locale=ctx["locale"])
