@@ -56,9 +56,13 @@ class Notice:
 def cursor_key(cursor: str) -> tuple[int, int]:
     """``"<a>-<b>"`` as a pair of integers, for ordering; ValueError when malformed."""
     first, sep, second = cursor.partition("-")
-    if not sep or not first.isdigit() or not second.isdigit():
+    if not sep or not _digits(first) or not _digits(second):
         raise ValueError(f"not a cursor: {cursor!r}")
     return int(first), int(second)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 class RingBuffer:
