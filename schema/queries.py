@@ -21,6 +21,7 @@ from schema.enums import (
     Stage,
 )
 from schema.ids import db_id
+from schema.suggestions import suggest_partners_field
 from schema.types.geo import City, CityConnection, Country
 from schema.types.partnership import Partnership, PartnershipConnection
 from schema.types.program import Program, ProgramConnection
@@ -142,6 +143,8 @@ class Query:
                 partnership_statuses=policy.readable_statuses(info.context.principal),
             ),
         )
+
+    suggest_partners = suggest_partners_field
 
     @strawberry.field(description="Every country, by name")
     async def countries(self, with_relations: bool | None = None) -> list[Country]:

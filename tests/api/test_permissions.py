@@ -437,10 +437,19 @@ READS: dict[str, Read] = {
     "City.partnerships(in preparation)": Read(
         _node("City", "bandung", "partnerships { id }"),
         lambda d: d["node"]["partnerships"], SIGNED_IN, []),
+    "Query.suggestPartners(areas through a partnership in preparation)": Read(
+        lambda w: f'{{ suggestPartners(regionId: "{gid("City", w.surabaya.id)}", '
+        "areas: [EDUCATION]) { city { name } factors { name score } } }",
+        lambda d: [s["city"]["name"] for s in d["suggestPartners"]
+                   if any(f["name"] == "areas" and f["score"] > 0 for f in s["factors"])],
+        SIGNED_IN, []),
     # public: signed partnerships, their programs and activities
     "Query.partnerships(active)": Read(
         lambda w: '{ partnerships(filter: {status: ACTIVE}) { totalCount } }',
         lambda d: d["partnerships"]["totalCount"] or None, EVERYONE, None),
+    "Query.suggestPartners(public)": Read(
+        lambda w: f'{{ suggestPartners(regionId: "{gid("City", w.surabaya.id)}") {{ score }} }}',
+        lambda d: d["suggestPartners"], EVERYONE, []),
     "Program.activities(public)": Read(
         _node("Program", "surabaya_program", "activities { participants }"),
         lambda d: d["node"]["activities"], EVERYONE, []),
