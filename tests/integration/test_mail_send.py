@@ -100,7 +100,7 @@ async def test_english_for_an_english_reader(db: str, mail_settings: MailServer)
 
     [mail_] = await mail_settings.wait_for(1)
     assert mail_.message["Subject"] == (
-        "[Kembar] Moved to Initial exploration: Bandung \u2013 Braunschweig"
+        "[Kembar] Bandung \u2013 Braunschweig: Moved to Initial exploration"
     )
     assert mail_.message["Content-Language"] == "en"
     text = flat(mail_.text())
