@@ -66,6 +66,7 @@ def revoke_token(
         return len(await accounts.revoke_tokens_by_prefix(prefix=token, actor=ACTOR))
 
     count = with_database(work)
-    if count == 0:
-        raise typer.BadParameter("no live token matches", param_hint="TOKEN")
+    if count == 0:  # a well-formed request that found nothing: 1, not usage's 2
+        typer.echo("kembar: no live token matches", err=True)
+        raise typer.Exit(1)
     typer.echo(f"revoked {count} token(s)")

