@@ -82,12 +82,14 @@ class _Handler:
 
 
 class MailServer:
-    """aiosmtpd on 127.0.0.1 and a free port; optionally STARTTLS and a required login."""
+    """aiosmtpd on 127.0.0.1 and a free port; optionally STARTTLS (``tls_context``) or TLS from
+    the first byte (``implicit_tls``), and a required login."""
 
     def __init__(
         self,
         *,
         tls_context: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
         login: tuple[str, str] | None = None,
     ) -> None:
         self.host = "127.0.0.1"
@@ -97,11 +99,13 @@ class MailServer:
         self.data_reply: str | None = None  # e.g. "554 ..." to refuse every message at DATA
         self.lock = threading.Lock()
         self.login = login
-        self.tls = tls_context is not None
+        self.tls_mode = "starttls" if tls_context else "tls" if implicit_tls else "none"
         self._running = False
         options: dict[str, Any] = {}
         if tls_context is not None:
             options.update(tls_context=tls_context, require_starttls=True)
+        if implicit_tls is not None:
+            options.update(ssl_context=implicit_tls)
         if login is not None:
             options.update(authenticator=self._authenticate, auth_required=True)
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, **options)
@@ -136,7 +140,7 @@ class MailServer:
         values = {
             "KEMBAR_SMTP_HOST": self.host,
             "KEMBAR_SMTP_PORT": str(self.port),
-            "KEMBAR_SMTP_TLS": "starttls" if self.tls else "none",
+            "KEMBAR_SMTP_TLS": self.tls_mode,
             "KEMBAR_SMTP_TIMEOUT_SECONDS": "5",
         }
         if self.login is not None:

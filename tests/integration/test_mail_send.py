@@ -282,17 +282,45 @@ async def test_without_an_smtp_host_mail_is_off(db: str, monkeypatch: pytest.Mon
 
 
 @pytest.fixture
-def tls_server(tmp_path: Path) -> Iterator[tuple[MailServer, Path]]:
+def certificate(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context with a certificate for 127.0.0.1, and the CA file that trusts it."""
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
+    return server_context, ca_file
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[ssl.SSLContext, Path]) -> Iterator[tuple[MailServer, Path]]:
+    server_context, ca_file = certificate
     server = MailServer(tls_context=server_context, login=("kembar", "rahasia")).start()
     try:
         yield server, ca_file
     finally:
         server.stop()
+
+
+async def test_tls_from_the_first_byte(db: str, certificate: tuple[ssl.SSLContext, Path]):
+    server_context, ca_file = certificate
+    server = MailServer(implicit_tls=server_context).start()
+    envelope, _ = await stage_change()
+    try:
+        with settings_for(server, KEMBAR_SMTP_CA_FILE=str(ca_file)):
+            assert get_settings().smtp_tls == "tls"
+            await send_notification(to=TO, locale="en", envelope=envelope)
+        [mail_] = await server.wait_for(1)
+        with (
+            settings_for(server, KEMBAR_SMTP_TLS="none", KEMBAR_SMTP_TIMEOUT_SECONDS="1"),
+            pytest.raises(MailError) as caught,
+        ):
+            await send_notification(to=TO, locale="en", envelope=envelope)
+    finally:
+        server.stop()
+
+    assert mail_.message["X-Kembar-Event-Id"] == str(envelope.event_id)
+    assert caught.value.temporary is True  # plain SMTP to a TLS port: a configuration problem
 
 
 async def test_starttls_with_a_login(db: str, tls_server: tuple[MailServer, Path]):
