@@ -14,12 +14,15 @@ from schema.mutations import Mutation
 from schema.operations import OperationsQuery
 from schema.queries import Query
 from schema.subscriptions import Subscription
+from schema.types.subscriber import SubscriberQueries
 from schema.unexpected import MaskUnexpected
 
 MAX_TOKENS = 2_000
 
 schema = CodedSchema(
-    query=merge_types("Query", (Query, AdministrationQueries, OperationsQuery)),
+    query=merge_types(
+        "Query", (Query, AdministrationQueries, OperationsQuery, SubscriberQueries)
+    ),
     mutation=Mutation,
     subscription=Subscription,
     extensions=[

@@ -15,7 +15,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
@@ -434,6 +434,8 @@ async def replay(*, since: datetime, subscriber_id: int | None = None, actor: st
     """Send again every event since ``since`` (to one subscriber, or all): deliveries missing for
     events still in the outbox are planned, and every webhook and e-mail delivery of those events
     is reset to pending. Returns how many deliveries will be sent."""
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # a time without a zone is read as UTC
     if since > clock.now():
         raise DomainError.one(ErrorCode.INVALID, "since must not be in the future", "since")
     if subscriber_id is not None and not await Subscriber.filter(id=subscriber_id).exists():
@@ -491,6 +493,10 @@ async def attempts_of(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt
     for row in await DeliveryAttempt.filter(delivery_id__in=delivery_ids).order_by("id"):
         found[row.delivery_id].append(row)
     return found
+
+
+async def find(delivery_id: int) -> Delivery | None:
+    return await Delivery.get_or_none(id=delivery_id)
 
 
 async def subscriber_of(delivery_id: int) -> int | None:

@@ -50,6 +50,10 @@ async def get(subscriber_id: int) -> Subscriber:
     return found
 
 
+async def find(subscriber_id: int) -> Subscriber | None:
+    return await Subscriber.get_or_none(id=subscriber_id)
+
+
 async def owner_of(subscriber_id: int) -> int | None:
     """The owning account of a subscriber (None: none, or no such subscriber)."""
     rows = await Subscriber.filter(id=subscriber_id).values_list("owner_id", flat=True)

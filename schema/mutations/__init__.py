@@ -10,6 +10,7 @@ from schema.mutations.evaluations import EvaluationMutations
 from schema.mutations.partnerships import PartnershipMutations
 from schema.mutations.programs import ProgramMutations
 from schema.mutations.records import RecordMutations
+from schema.mutations.subscribers import SubscriberMutations
 from schema.operations import OperationsMutations
 
 Mutation = merge_types(
@@ -22,5 +23,6 @@ Mutation = merge_types(
         EvaluationMutations,
         AccountMutations,
         OperationsMutations,
+        SubscriberMutations,
     ),
 )

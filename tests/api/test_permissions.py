@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from core.enums import Area, Direction, DocumentType, ProgramType, RegionLevel
+from core.envelope import Envelope
 from core.models import (
     Account,
     Activity,
@@ -30,9 +31,12 @@ from core.models import (
     Partnership,
     Program,
     StageChange,
+    Subscriber,
 )
+from core.models.subscriber import TopicKind
 from core.policy import Role
-from core.services import accounts, partnerships, programs
+from core.services import accounts, deliveries, partnerships, programs, subscribers
+from core.services.subscribers import TopicInput
 from core.stages import Stage
 from schema import schema
 from tests import factories
@@ -60,6 +64,8 @@ class World:
     token: ApiToken
     bandung_evaluation: Evaluation
     surabaya_evaluation: Evaluation
+    subscriber_id: int = 0  # owned by `account`: only an admin manages it here
+    delivery_id: int = 0
 
     def partnership(self, target: str) -> Partnership:
         return self.bandung_p if target == "bandung" else self.surabaya_p
@@ -121,7 +127,15 @@ async def build_world() -> World:
         )
         for p in (bandung_p, surabaya_p)
     ]
+    subscriber = await subscribers.create(
+        owner_id=account.id, name="Dinas", webhook_url="https://hooks.example.org/kembar",
+        webhook_enabled=True, topic=TopicInput(kind=TopicKind.ALL), actor="seed",
+    )  # fmt: skip
+    proposed = await OutboxEvent.get(type="partnership.proposed", aggregate_id=str(bandung_p.id))
+    [delivery_id] = await deliveries.plan(envelope=Envelope.from_row(proposed))
     return World(
+        subscriber_id=subscriber.subscriber.id,
+        delivery_id=delivery_id,
         jabar=jabar,
         bandung=bandung,
         jatim=jatim,
@@ -150,7 +164,7 @@ async def client_for(role: str, world: World, client_as: ClientFactory) -> Any:
 
 TABLES = (
     Partnership, StageChange, Document, Approval, Program, Activity, City, Account, ApiToken,
-    OutboxEvent,
+    OutboxEvent, Subscriber,
 )  # fmt: skip
 
 
@@ -268,6 +282,34 @@ MUTATIONS: dict[str, tuple[str | None, Build]] = {
         _m("revokeToken", "token { id }", "RevokeTokenInput!"),
         {"input": {"id": str(w.token.id)}},
     )),
+    "createSubscriber": ("signed_in", lambda w, t: (
+        _m("createSubscriber", "subscriber { id } webhookSecret", "CreateSubscriberInput!"),
+        {"input": {"name": "Mine", "topic": {"kind": "ALL"}, "inAppEnabled": True}},
+    )),
+    "updateSubscriber": (None, lambda w, t: (
+        _m("updateSubscriber", "subscriber { id }", "UpdateSubscriberInput!"),
+        {"input": {"id": gid("Subscriber", w.subscriber_id), "name": "Renamed"}},
+    )),
+    "deleteSubscriber": (None, lambda w, t: (
+        _m("deleteSubscriber", "deletedId", "SubscriberIdInput!"),
+        {"input": {"id": gid("Subscriber", w.subscriber_id)}},
+    )),
+    "rotateWebhookSecret": (None, lambda w, t: (
+        _m("rotateWebhookSecret", "webhookSecret", "SubscriberIdInput!"),
+        {"input": {"id": gid("Subscriber", w.subscriber_id)}},
+    )),
+    "enableWebhook": (None, lambda w, t: (
+        _m("enableWebhook", "subscriber { id }", "SubscriberIdInput!"),
+        {"input": {"id": gid("Subscriber", w.subscriber_id)}},
+    )),
+    "redeliver": (None, lambda w, t: (
+        _m("redeliver", "delivery { id }", "RedeliverInput!"),
+        {"input": {"deliveryId": gid("Delivery", w.delivery_id)}},
+    )),
+    "replayEvents": (None, lambda w, t: (
+        _m("replayEvents", "deliveries", "ReplayEventsInput!"),
+        {"input": {"since": "2020-01-01T00:00:00Z"}},
+    )),
 }  # fmt: skip
 
 # Mutations that succeed outright when allowed (the others meet a domain guard on one target).
@@ -280,6 +322,8 @@ SUCCEEDS = {
 def allowed(role: str, scope: str | None, target: str | None) -> bool:
     if role == "admin":
         return True
+    if scope == "signed_in":  # any account, for itself (subscribers)
+        return role != "anonymous"
     if role in ("officer_bandung", "officer_jabar"):
         return scope is not None and target == "bandung"
     return False
@@ -288,7 +332,7 @@ def allowed(role: str, scope: str | None, target: str | None) -> bool:
 def cases() -> list[tuple[str, str, str | None]]:
     found = []
     for name, (scope, _) in MUTATIONS.items():
-        for target in ("bandung", "surabaya") if scope else (None,):
+        for target in ("bandung", "surabaya") if scope not in (None, "signed_in") else (None,):
             found += [(name, role, target) for role in ROLES]
     return found
 
@@ -414,6 +458,11 @@ READS: dict[str, Read] = {
         _node("Program", "surabaya_program", "activities { recordedBy }"),
         lambda d: d["node"]["activities"][0]["recordedBy"], SIGNED_IN, None),
     "Query.me": Read(lambda w: "{ me { email role } }", lambda d: d["me"], SIGNED_IN, None),
+    "Query.subscribers": Read(  # signed in: their own (a connection); anonymous: null
+        lambda w: "{ subscribers { totalCount } }", lambda d: d["subscribers"], SIGNED_IN, None),
+    "Query.node(Subscriber of another account)": Read(
+        lambda w: f'{{ node(id: "{gid("Subscriber", w.subscriber_id)}") {{ id }} }}',
+        lambda d: d["node"], ADMINS, None),
     "Query.accounts": Read(
         lambda w: "{ accounts(first: 50) { totalCount edges { node { email } } } }",
         lambda d: d["accounts"], ADMINS, None),
