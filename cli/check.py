@@ -116,14 +116,26 @@ async def check_smtp(settings: Settings) -> str:
     return f"{settings.smtp_host}:{settings.smtp_port}: EHLO and NOOP answered"
 
 
-async def run_checks(settings: Settings, *, seconds: float) -> list[Result]:
-    """Every check, concurrently, each within ``seconds``."""
-    database = _bounded("database", lambda: check_database(settings), seconds)
-    if settings.redis_url:
+CHECKS = ("database", "redis", "smtp")
+
+
+async def run_checks(
+    settings: Settings, *, seconds: float, skip: frozenset[str] = frozenset()
+) -> list[Result]:
+    """Every check (but those in ``skip``), concurrently, each within ``seconds``."""
+    if "database" in skip:
+        database = _skipped("database", "skipped (--skip database)")
+    else:
+        database = _bounded("database", lambda: check_database(settings), seconds)
+    if "redis" in skip:
+        redis_check = _skipped("redis", "skipped (--skip redis)")
+    elif settings.redis_url:
         redis_check = _bounded("redis", lambda: check_redis(settings), seconds)
     else:
         redis_check = _skipped("redis", "embedded (no KEMBAR_REDIS_URL: workers run in-process)")
-    if settings.smtp_host:
+    if "smtp" in skip:
+        smtp_check = _skipped("smtp", "skipped (--skip smtp)")
+    elif settings.smtp_host:
         smtp_check = _bounded("smtp", lambda: check_smtp(settings), seconds)
     else:
         smtp_check = _skipped("smtp", "not configured (no KEMBAR_SMTP_HOST: no e-mail)")
@@ -136,11 +148,18 @@ async def _skipped(name: str, why: str) -> Result:
 
 def check(
     timeout: float = typer.Option(5.0, min=0.1, help="seconds each check may take"),
+    skip: list[str] = typer.Option(
+        [], help="a check not to run: database, redis or smtp (repeatable)"
+    ),
 ) -> None:
     """Check the database (reachable, migrations current), Redis and SMTP. Exit code 0 when all
     pass, 1 when any fails."""
+    unknown = set(skip) - set(CHECKS)
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise typer.BadParameter(f"no check named {names}", param_hint="--skip")
     settings = settings_or_exit()
-    results = asyncio.run(run_checks(settings, seconds=timeout))
+    results = asyncio.run(run_checks(settings, seconds=timeout, skip=frozenset(skip)))
     console = Console(highlight=False, soft_wrap=True)
     for result in results:
         console.print(f"{MARKS[result.status]} {result.name:<8} {escape(result.detail)}")

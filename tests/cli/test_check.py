@@ -138,3 +138,14 @@ def test_bad_usage_exits_2(kembar: Run) -> None:
     result = kembar("check", "--timeout", "-1")
     assert result.returncode == 2
     assert "--timeout" in result.stderr
+
+
+def test_a_skipped_check_does_not_run(kembar: Run, migrated: str) -> None:
+    """The relay's container healthcheck skips SMTP, which the relay never uses."""
+    result = kembar(
+        "check", "--skip", "smtp", database_url=migrated,
+        smtp_host="127.0.0.1", smtp_port=str(free_port()),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipped (--skip smtp)" in lines(result.stdout)["smtp"]
+    assert kembar("check", "--skip", "dns").returncode == 2
