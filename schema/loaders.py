@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from core import batch
-from core.services import evaluations, metrics
+from core import batch, clock
+from core.services import evaluations, metrics, signals
 
 
 class Loaders:
@@ -26,3 +26,6 @@ class Loaders:
         self.metrics_by_partnership = DataLoader(metrics.metrics_of_partnerships)
         self.evaluations_by_partnership = DataLoader(evaluations.evaluations_of_partnerships)
         self.evaluation_by_id = DataLoader(batch.evaluations)
+        self.signals_by_partnership = DataLoader(
+            lambda keys: signals.signals_of(keys, now=clock.now())
+        )

@@ -21,6 +21,7 @@ from schema.enums import (
     Stage,
 )
 from schema.ids import db_id
+from schema.statistics import portfolio_statistics_field
 from schema.suggestions import suggest_partners_field
 from schema.types.geo import City, CityConnection, Country
 from schema.types.partnership import Partnership, PartnershipConnection
@@ -145,6 +146,8 @@ class Query:
         )
 
     suggest_partners = suggest_partners_field
+
+    portfolio_statistics = portfolio_statistics_field
 
     @strawberry.field(description="Every country, by name")
     async def countries(self, with_relations: bool | None = None) -> list[Country]:

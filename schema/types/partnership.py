@@ -29,6 +29,7 @@ from schema.types.geo import City
 
 if TYPE_CHECKING:
     from schema.types.evaluation import Evaluation, PartnershipMetrics
+    from schema.types.health import PartnershipHealth
     from schema.types.program import Program
 
 
@@ -132,6 +133,10 @@ class Partnership(relay.Node):
     version: int = strawberry.field(description="Send it back as expectedVersion when changing")
     created_at: datetime
     updated_at: datetime
+    dormant_since: datetime | None = strawberry.field(
+        description="Set by the watch when an active partnership had no activity for the "
+        "dormancy period (the moment it ran out); null again once activity resumes"
+    )
     indonesian_region_id: strawberry.Private[int]
     foreign_region_id: strawberry.Private[int]
 
@@ -153,6 +158,7 @@ class Partnership(relay.Node):
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            dormant_since=row.dormant_since,
             indonesian_region_id=row.indonesian_region_id,
             foreign_region_id=row.foreign_region_id,
         )
@@ -218,6 +224,23 @@ class Partnership(relay.Node):
 
         rows = await info.context.loaders.evaluations_by_partnership.load(self.id)
         return [Evaluation.from_model(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[ReadsInternal],
+        description="How alive it is (0-100) and why; null once closed",
+    )
+    async def health(
+        self, info: Info
+    ) -> Annotated[PartnershipHealth, strawberry.lazy("schema.types.health")] | None:
+        from schema.types.health import health_of
+
+        return await health_of(
+            info,
+            partnership_id=self.id,
+            stage=self.stage,
+            status=self.status,
+            stage_entered_at=self.stage_entered_at,
+        )
 
     @strawberry.field(
         description="What still stands in the way of moving to `to` (empty when it may move)",

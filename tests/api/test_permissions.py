@@ -449,6 +449,13 @@ READS: dict[str, Read] = {
     "Partnership.evaluations": Read(
         _node("Partnership", "surabaya_p", "evaluations { id }"),
         lambda d: d["node"]["evaluations"], SIGNED_IN, []),
+    "Partnership.health": Read(  # its evaluation component shows internal evaluation scores
+        _node("Partnership", "surabaya_p", "health { score components { name } }"),
+        lambda d: d["node"]["health"], SIGNED_IN, None),
+    "Query.portfolioStatistics(in preparation)": Read(
+        lambda w: "{ portfolioStatistics { byStatus { status partnerships } } }",
+        lambda d: [r for r in d["portfolioStatistics"]["byStatus"]
+                   if r["status"] == "IN_PREPARATION"], SIGNED_IN, []),
     "Query.outboxBacklog": Read(
         lambda w: "{ outboxBacklog { unsent } }", lambda d: d["outboxBacklog"], ADMINS, None),
     "Query.deadLetters": Read(  # an admin gets a list (empty here: no Redis), others null

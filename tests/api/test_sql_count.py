@@ -3,6 +3,7 @@ statements, whatever the page size (DataLoaders batch each relation into one que
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 import pytest
@@ -139,3 +140,55 @@ async def test_the_counter_sees_an_n_plus_one(gql, sql_counter, first) -> None:
         await City.get(id=row.indonesian_region_id)
     assert len(sql_counter.statements) == first
     assert plain - baseline == 1
+
+
+HEALTH = """query($first: Int!) { partnerships(first: $first) { edges { node {
+  dormantSince health { score components { name score detail } } } } } }"""
+# The page, then the health signals of the whole page: latest activity, program change, document,
+# approval and stage change (one grouped query each), programs, recent participants, evaluations.
+HEALTH_STATEMENTS = 9
+# Grouped queries: stage and status, partner country, area, year signed, programs, activities by
+# year and direction, dormant, expiring; a region adds its lookup and one query per level inside.
+STATISTICS_STATEMENTS = 8
+STATISTICS = """query($regionId: ID) { portfolioStatistics(regionId: $regionId) {
+  partnerships byStage { stage partnerships } byStatus { status partnerships }
+  byCountry { countryCode partnerships } byArea { area partnerships }
+  bySignedYear { year partnerships } programs programsByArea { area programs }
+  programsByFundingSource { fundingSource programs } participantsByYear { year inbound }
+  dormant expiringWithin6Months } }"""
+
+
+async def test_health_on_a_page_of_10_and_of_100_cost_the_same(gql, sql_counter, backend) -> None:
+    await build(100)
+    await gql.ok("{ __typename }")
+    baseline, _ = await statements(gql, sql_counter, "{ __typename }")
+    counts = {}
+    for first in (10, 100):
+        total, data = await statements(gql, sql_counter, HEALTH, first=first)
+        counts[first] = total - baseline
+        nodes = [edge["node"] for edge in data["partnerships"]["edges"]]
+        assert len(nodes) == first
+        for node in nodes:
+            parts = {c["name"]: c["score"] for c in node["health"]["components"]}
+            assert list(parts) == ["activity_recency", "stage_time"]  # all in exploration
+    assert counts[10] == counts[100] == HEALTH_STATEMENTS, (backend, counts, sql_counter.statements)
+
+
+@pytest.mark.parametrize("size", [5, 50])
+async def test_portfolio_statistics_cost_a_fixed_number_of_statements(
+    gql, sql_counter, backend, size: int
+) -> None:
+    await build(size)
+    await gql.ok("{ __typename }")
+    baseline, _ = await statements(gql, sql_counter, "{ __typename }")
+    total, data = await statements(gql, sql_counter, STATISTICS)
+    assert data["portfolioStatistics"]["partnerships"] == size
+    assert data["portfolioStatistics"]["programs"] == 2 * size
+    assert total - baseline == STATISTICS_STATEMENTS, (backend, sql_counter.statements)
+
+    province = await City.get(name="Province of JP")  # its cities are one level down
+    region = base64.b64encode(f"City:{province.id}".encode()).decode()
+    total, data = await statements(gql, sql_counter, STATISTICS, regionId=region)
+    assert data["portfolioStatistics"]["partnerships"] == len(range(0, size, len(COUNTRIES)))
+    # the region's lookup, its cities, their (no) children
+    assert total - baseline == STATISTICS_STATEMENTS + 3, (backend, sql_counter.statements)
