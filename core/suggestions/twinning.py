@@ -26,17 +26,21 @@ async def links(path: str | None, position: dict[int, int]) -> tuple[np.ndarray,
     """(from, to) city positions of every foreign-foreign twinning, in both directions."""
     if not path or not _readable(path):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    records = await asyncio.to_thread(lambda: list(iter_pairs(path)))
     rows = await City.exclude(country_id=INDONESIA).values_list(
         "id", "name", "level", "country_id", "parent_id", "population", "latitude",
         "longitude", "alternate_names",
     )  # fmt: skip
+    # Reading and matching ~26,000 rows takes seconds of CPU: off the event loop.
+    return await asyncio.to_thread(_match, path, rows, position)
+
+
+def _match(path: str, rows: list[tuple], position: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
     gazetteer = Gazetteer(
         (Region(*row[:8]), [row[1], *(row[8] or [])])  # type: ignore[misc]
         for row in rows
     )
     pairs: set[tuple[int, int]] = set()
-    for record in records:
+    for record in iter_pairs(path):
         first, second = _find(record.first, gazetteer), _find(record.second, gazetteer)
         ends = position.get(first or 0), position.get(second or 0)
         if ends[0] is not None and ends[1] is not None and ends[0] != ends[1]:

@@ -285,3 +285,15 @@ async def test_a_province_without_numbers_still_gets_suggestions() -> None:
     assert len(found) == 3
     assert factor(found[0], "population").reason_en.startswith("Population of Jawa Timur unknown")
     assert factor(found[0], "coast").reason_en.startswith("Whether Jawa Timur is coastal")
+
+
+async def test_a_new_partnership_rereads_the_partnerships_only() -> None:
+    world = await build_world()
+    before = await suggestions.suggest(region_id=world["Surabaya"].id, countries=["KR"])
+    assert "Busan" in names(before)
+    cities_read = (await city_index.current()).ids
+    await twin(world["Surabaya"], world["Busan"])
+    after = await suggestions.suggest(region_id=world["Surabaya"].id, countries=["KR"])
+    assert "Busan" not in names(after)
+    index = await city_index.current()
+    assert index.ids is cities_read and len(index.home) == 1
