@@ -1,7 +1,8 @@
 """The delivery actors: ``deliveries.plan`` (one message per event, from the routing table) and
 ``deliveries.send`` (one message per delivery attempt). Both delegate to
-:mod:`core.services.deliveries`; the Delivery rows, not processed-event keys, make them
-idempotent, so a redelivered plan message also re-sends what a crash left unsent."""
+:mod:`core.services.deliveries`. The Delivery rows' unique key, not the processed-event key, makes
+them idempotent: plan records its key like every consumer but runs again when redelivered, so a
+redelivered plan message also re-sends what a crash between commit and enqueue left unsent."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ async def plan_deliveries(envelope: dict[str, Any]) -> None:
     event = Envelope.from_dict(envelope)
     token = correlation.bind(event.correlation_id)
     try:
-        await enqueue_sends(await deliveries.plan(envelope=event))
+        await enqueue_sends(await deliveries.plan(envelope=event, consumer=PLAN))
     finally:
         correlation.reset(token)
 

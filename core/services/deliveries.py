@@ -33,6 +33,7 @@ from core.models import (
     DeliveryStatus,
     OutboxEvent,
     Partnership,
+    ProcessedEvent,
     Subscriber,
 )
 from core.pagination import Page, Window, paginate
@@ -112,15 +113,24 @@ async def _candidates(scope: EventScope, subscriber_id: int | None) -> list[Subs
     return [s for s in await query.order_by("id") if matches(topic_of(s), scope)]
 
 
-async def plan(*, envelope: Envelope, subscriber_id: int | None = None) -> list[int]:
+async def plan(
+    *, envelope: Envelope, subscriber_id: int | None = None, consumer: str | None = None
+) -> list[int]:
     """Create the deliveries of ``envelope`` that do not exist yet (one per matching subscriber
     and enabled channel; in-app ones delivered at once), in one transaction. Returns the ids of
     the event's deliveries still to be sent (existing ones too, so a redelivered plan message
-    re-sends what a crash left unsent)."""
+    re-sends what a crash left unsent). ``consumer``: also record the processed-event key, as
+    every consumer does, but without skipping when it exists (the rows' key is what counts)."""
     scope = await scope_of(envelope)
     now = clock.now()
     body = envelope.to_dict()
     async with in_transaction():
+        if consumer is not None and not await ProcessedEvent.filter(
+            event_id=envelope.event_id, consumer=consumer
+        ).exists():
+            await ProcessedEvent.create(
+                event_id=envelope.event_id, consumer=consumer, processed_at=now
+            )
         subscribers = await _candidates(scope, subscriber_id)
         existing = set(
             await Delivery.filter(

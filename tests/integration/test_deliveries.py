@@ -340,3 +340,36 @@ async def test_replay_plans_missing_and_resends_sent(db: str) -> None:
         await deliveries.replay(since=start, subscriber_id=10**9, actor="test-admin")
     body = json.loads(receiver.received[0].body)
     assert body["type"] == "partnership.proposed"
+
+
+async def test_plan_actor_twice_creates_once_and_sends_each_pending_delivery(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.models import ProcessedEvent
+    from workers.actors import ACTORS
+    from workers.broker import broker
+
+    monkeypatch.setenv("KEMBAR_WEBHOOK_RETRY_SCHEDULE_SECONDS", "[30]")
+    get_settings.cache_clear()
+    broker.flush_all()
+    p = await factories.pair()
+    with WebhookReceiver(statuses=[500]) as receiver:
+        await _subscriber(receiver.url, p, in_app_enabled=True)
+        envelope = await _latest_envelope()
+        plan = ACTORS["deliveries.plan"].fn.__wrapped__  # type: ignore[attr-defined]
+        await plan(envelope.to_dict())
+        await plan(envelope.to_dict())  # redelivered: nothing new, the send message again
+        rows = await Delivery.filter(event_id=envelope.event_id)
+        assert sorted(r.channel.value for r in rows) == ["in_app", "webhook"]
+        webhook = next(r for r in rows if r.channel is Channel.WEBHOOK)
+        assert webhook.enqueued_at is not None
+        keys = await ProcessedEvent.filter(event_id=envelope.event_id, consumer="deliveries.plan")
+        assert len(keys) == 1
+        queued = broker.queues["notifications"].qsize()
+        assert queued == 2  # one send message per plan run; the claim makes the second idle
+        send = ACTORS["deliveries.send"].fn.__wrapped__  # type: ignore[attr-defined]
+        await send(webhook.id)  # fails (500): a delayed retry message is enqueued
+        assert broker.queues["notifications.DQ"].qsize() == 1
+        await send(webhook.id)  # the duplicate: not due yet, does nothing
+        assert len(receiver.received) == 1
+    broker.flush_all()
