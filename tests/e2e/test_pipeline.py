@@ -4,10 +4,6 @@ database and a private redis-server; transitions are committed from this process
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,60 +18,12 @@ from core.services import evaluations
 from core.settings import Settings
 from core.stages import Stage
 from tests import factories
+from tests.e2e.processes import Processes
 from workers import routes
 from workers.broker import build_broker
 from workers.publish import publisher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-LOGS = Path(os.environ.get("KEMBAR_E2E_LOGS", "/tmp/kembar-e2e-logs"))
-LOGS.mkdir(parents=True, exist_ok=True)
-
-
-class Processes:
-    def __init__(self, database_url: str, redis_url: str, tmp: Path) -> None:
-        self.env = {
-            **os.environ,
-            "KEMBAR_DATABASE_URL": database_url,
-            "KEMBAR_REDIS_URL": redis_url,
-            "KEMBAR_RELAY_IDLE_POLL_SECONDS": "1",
-            "KEMBAR_RELAY_BACKOFF_MAX_SECONDS": "0.5",
-            "KEMBAR_REDIS_HEARTBEAT_TIMEOUT_MS": "2000",
-            "KEMBAR_REDIS_MAINTENANCE_CHANCE": "300000",
-            "KEMBAR_DB_POOL_MAX": "4",
-        }
-        self.tmp = tmp
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        argv = {
-            "relay": [str(BIN / "kembar"), "relay"],
-            "worker": [
-                sys.executable, "-m", "dramatiq", "workers.actors",
-                "--processes", "1", "--threads", "2",
-            ],
-        }[name]  # fmt: skip
-        with open(LOGS / f"{name}.log", "ab") as log:  # the child keeps its own copy
-            self.running[name] = subprocess.Popen(
-                argv, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
-            )
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        process = self.running.pop(name)
-        if process.poll() is None:
-            os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            self.kill(name, signal.SIGTERM)
-
 
 @pytest.fixture
 def processes(db: str, private_redis: Any, tmp_path: Path) -> Iterator[Processes]:
@@ -86,10 +34,7 @@ def processes(db: str, private_redis: Any, tmp_path: Path) -> Iterator[Processes
         try:
             running.stop_all()
         finally:
-            for name, process in list(running.running.items()):
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGKILL)
-                running.running.pop(name, None)
+            running.reap()
 
 
 async def expected_keys() -> int:

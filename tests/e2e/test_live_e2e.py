@@ -1,0 +1,171 @@
+"""End to end: live subscriptions across TWO real API processes (uvicorn) on one PostgreSQL and a
+private Redis, with real `kembar relay` and Dramatiq worker processes; `websockets` is the client.
+
+An event committed through process A's mutation reaches a subscriber on A and one on B; a client
+that disconnects, misses three events and resumes from its last cursor gets those three, once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from strawberry.relay import to_base64
+from websockets.asyncio.client import ClientConnection, connect
+
+from core.policy import Role
+from tests import factories
+from tests.api.conftest import issue_token
+from tests.e2e.processes import Processes
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
+
+EVENTS = """
+subscription Live($after: String) {
+  partnershipEvents(after: $after) { cursor eventId type partnership { id stage } }
+}
+"""
+PROPOSE = """
+mutation Propose($input: ProposePartnershipInput!) {
+  proposePartnership(input: $input) { partnership { id version } errors { code message } }
+}
+"""
+ADD_DOCUMENT = """
+mutation Add($input: AddDocumentInput!) {
+  addDocument(input: $input) { errors { code message } }
+}
+"""
+ADVANCE = """
+mutation Advance($input: AdvanceStageInput!) {
+  advanceStage(input: $input) { partnership { version } errors { code message } }
+}
+"""
+WAIT = 30.0  # seconds: relay, worker and two APIs share a loaded 2-core machine
+
+
+@pytest.fixture
+def processes(db: str, private_redis: Any, tmp_path: Path) -> Iterator[Processes]:
+    running = Processes(db, private_redis.url, tmp_path)
+    try:
+        yield running
+    finally:
+        try:
+            running.stop_all()
+        finally:
+            running.reap()
+
+
+async def call(port: int, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    (payload,) = body["data"].values()
+    assert not payload["errors"], payload
+    return payload
+
+
+async def live_subscriptions(port: int) -> float:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as client:
+        text = (await client.get("/metrics")).text
+    found = re.search(r"^kembar_live_subscriptions (\S+)$", text, re.MULTILINE)
+    assert found, text
+    return float(found.group(1))
+
+
+async def until_live(port: int, count: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while await live_subscriptions(port) != count:
+        assert time.monotonic() < deadline, f"{port} never held {count} subscriptions"
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def subscribed(port: int, token: str, after: str | None = None) -> AsyncIterator[Any]:
+    async with connect(
+        f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        params = {"authorization": f"Bearer {token}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": params}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        payload = {"query": EVENTS, "variables": {"after": after}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        yield ws
+
+
+async def receive(ws: ClientConnection, wait: float = WAIT) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), wait))
+    assert message["type"] == "next" and "errors" not in message["payload"], message
+    return message["payload"]["data"]["partnershipEvents"]
+
+
+async def silent(ws: ClientConnection, seconds: float = 1.5) -> None:
+    with pytest.raises(TimeoutError):
+        extra = await asyncio.wait_for(ws.recv(), seconds)
+        raise AssertionError(f"unexpected {extra}")
+
+
+async def test_two_api_processes_fan_out_one_commit_and_a_client_resumes_without_loss(
+    processes: Processes,
+) -> None:
+    processes.start("relay")
+    processes.start("worker")
+    a = processes.start_api("api-a")
+    b = processes.start_api("api-b")
+    token = await issue_token(Role.ADMIN, email="e2e-live@kembar.test")
+    home = await factories.region("Bandung")
+    away = await factories.region("Braunschweig", "DE")
+
+    async with subscribed(a, token) as on_a:
+        async with subscribed(b, token) as on_b:
+            await until_live(a, 1)
+            await until_live(b, 1)
+            proposed = await call(
+                a,
+                token,
+                PROPOSE,
+                input={
+                    "indonesianRegionId": to_base64("City", home.id),
+                    "foreignRegionId": to_base64("City", away.id),
+                    "kind": "SISTER_CITY",
+                },
+            )
+            seen_a, seen_b = await receive(on_a), await receive(on_b)
+        assert seen_a == seen_b  # one event, one cursor, through both processes
+        assert seen_a["type"] == "partnership.proposed"
+        partnership = proposed["partnership"]
+        assert seen_a["partnership"] == {"id": partnership["id"], "stage": "IDENTIFICATION"}
+
+        # B's client is gone; three events are committed through A while it is away.
+        await until_live(b, 0)
+        pid = partnership["id"]
+        study = {"partnershipId": pid, "type": "FEASIBILITY_STUDY"}
+        await call(a, token, ADD_DOCUMENT, input=study)
+        advance = {"id": pid, "to": "EXPLORATION", "expectedVersion": partnership["version"]}
+        await call(a, token, ADVANCE, input=advance)
+        await call(a, token, ADD_DOCUMENT, input={"partnershipId": pid, "type": "LETTER_OF_INTENT"})
+        missed = [await receive(on_a) for _ in range(3)]
+
+    async with subscribed(b, token, after=seen_b["cursor"]) as resumed:
+        again = [await receive(resumed) for _ in range(3)]
+        await silent(resumed)
+    def ids(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return [(m["cursor"], m["eventId"]) for m in messages]  # the partnership is as of now
+
+    assert ids(again) == ids(missed)
+    assert [m["type"] for m in again] == [
+        "partnership.document_added",
+        "partnership.stage_advanced",
+        "partnership.document_added",
+    ]
