@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     redis_maintenance_chance: int = Field(
         default=1000, description="per million Redis commands: requeue dead workers' messages"
     )
-    events_channel: str = Field(default="kembar:events", description="Redis pub/sub channel")
     # live subscriptions (issue 4): the events stream they read and resume from
     events_stream: str = Field(
         default="kembar:events:stream", description="Redis stream of event envelopes"
