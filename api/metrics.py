@@ -7,6 +7,7 @@
   ``extensions.code``.
 - ``kembar_outbox_unsent``, ``kembar_outbox_oldest_unsent_age_seconds``,
   ``kembar_outbox_failing``: the outbox backlog, read from the database at scrape time.
+- ``kembar_deliveries{channel, status}``: notification deliveries, read at scrape time.
 - ``kembar_live_subscriptions`` and ``kembar_live_{notices,delivered,slow_closed,refused}_total``:
   this process's live subscriptions and their fan-out (:class:`core.fanout.Fanout`).
 
@@ -45,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.fanout import Fanout
 from core.services.backlog import outbox_backlog
+from core.services.deliveries import counts as delivery_counts
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 LABEL_LIMIT = 200
@@ -158,6 +160,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.deliveries = Gauge(
+            "kembar_deliveries",
+            "Notification deliveries by channel and status, read at scrape time",
+            ["channel", "status"],
+            registry=self.registry,
+        )
+
     def watch_live(self, live: Fanout) -> None:
         """Live subscriptions of this process, read at scrape time."""
         self.registry.register(LiveCollector(live))
@@ -181,6 +190,13 @@ class Metrics:
         self.oldest_age.set(backlog.oldest_age_seconds or 0.0)
         self.failing.set(backlog.failing)
         self.backlog_up.set(1)
+        try:
+            async with asyncio.timeout(BACKLOG_TIMEOUT):
+                by_pair = await delivery_counts()
+        except Exception:
+            return
+        for (channel, status), count in by_pair.items():
+            self.deliveries.labels(channel.value, status.value).set(count)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

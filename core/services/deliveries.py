@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from core import clock, correlation, mail
@@ -502,6 +503,19 @@ async def attempts_of(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt
     found: dict[int, list[DeliveryAttempt]] = {i: [] for i in delivery_ids}
     for row in await DeliveryAttempt.filter(delivery_id__in=delivery_ids).order_by("id"):
         found[row.delivery_id].append(row)
+    return found
+
+
+async def counts() -> dict[tuple[Channel, DeliveryStatus], int]:
+    """How many deliveries there are of each channel and status (every pair, zeros too)."""
+    found = {(c, s): 0 for c in Channel for s in DeliveryStatus}
+    rows = (
+        await Delivery.annotate(n=Count("id"))
+        .group_by("channel", "status")
+        .values_list("channel", "status", "n")
+    )
+    for channel, status, n in rows:
+        found[(Channel(channel), DeliveryStatus(status))] = int(n)
     return found
 
 

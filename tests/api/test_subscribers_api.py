@@ -207,3 +207,18 @@ async def test_deliveries_attempts_redeliver_and_replay(
     refused = await viewer.ok(replay, input={"since": start.isoformat()})
     assert refused["replayEvents"]["errors"] == [{"field": None, "code": "FORBIDDEN"}]
     assert await Delivery.filter(status="pending").count() == 1
+
+
+async def test_metrics_count_deliveries_by_channel_and_status(gql: GraphQLClient) -> None:
+    from tests.api.test_metrics import scrape, value
+
+    empty = await scrape(gql)
+    assert value(empty, "kembar_deliveries", channel="webhook", status="pending") == 0
+    assert ("kembar_deliveries", frozenset({("channel", "email"), ("status", "failed")})) in empty
+    await _create(gql, webhookUrl="https://hooks.example.org/k", webhookEnabled=True,
+                  inAppEnabled=True)  # fmt: skip
+    p = await factories.pair()
+    await deliveries.plan(envelope=Envelope.from_row(await OutboxEvent.get(aggregate_id=str(p.id))))
+    counted = await scrape(gql)
+    assert value(counted, "kembar_deliveries", channel="webhook", status="pending") == 1
+    assert value(counted, "kembar_deliveries", channel="in_app", status="delivered") == 1
