@@ -6,11 +6,16 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
+import redis
 import typer
 
 from cli.database import with_database
-from cli.startup import start
+from cli.startup import settings_or_exit, start
+
+T = TypeVar("T")
 
 
 def worker(
@@ -60,7 +65,8 @@ def dead_letters(
     """List messages that failed for good, newest first, with their error."""
     from core.services.dead_letters import list_dead_letters
 
-    letters = asyncio.run(list_dead_letters(queue=queue, limit=limit))
+    settings_or_exit()
+    letters = _with_redis(list_dead_letters(queue=queue, limit=limit))
     if not letters:
         typer.echo("no dead letters")
         return
@@ -82,14 +88,15 @@ def replay(
     """Put dead messages back on their queue (the actors ignore events they already applied)."""
     from core.services import dead_letters as service
 
+    settings_or_exit()
     if all_:
-        count = asyncio.run(service.replay_all(queue=queue))
+        count = _with_redis(service.replay_all(queue=queue))
         typer.echo(f"replayed {count}")
         return
     if not redis_message_id or not queue:
         typer.echo("give a message id and --queue, or --all")
         raise typer.Exit(2)
-    new_id = asyncio.run(service.replay(queue=queue, redis_message_id=redis_message_id))
+    new_id = _with_redis(service.replay(queue=queue, redis_message_id=redis_message_id))
     if new_id is None:
         typer.echo("no such dead letter")
         raise typer.Exit(1)
@@ -105,3 +112,12 @@ def backlog() -> None:
     typer.echo(f"unsent={found.unsent} oldest={age} failing={found.failing}")
     if found.last_error:
         typer.echo(f"last error: {found.last_error}")
+
+
+def _with_redis(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; an unreachable Redis is one line and exit code 1, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        typer.echo(f"kembar: cannot reach Redis: {error}", err=True)
+        raise typer.Exit(1) from None

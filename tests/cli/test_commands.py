@@ -144,3 +144,23 @@ def test_progress_bars_only_when_asked_or_on_a_terminal(kembar: Run, db: str) ->
     assert "━" in shown.stderr and "cities" in shown.stderr
     assert "━" not in shown.stdout  # the summary on stdout stays clean for scripts
     assert "already present" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [("dead-letters",), ("replay", "--all"), ("backlog",), ("check",)], ids=" ".join
+)
+def test_every_command_reading_settings_refuses_bad_ones_in_one_line(
+    kembar: Run, args: tuple[str, ...]
+) -> None:
+    result = kembar(*args, mode="production")
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("kembar: bad settings:")
+
+
+@pytest.mark.parametrize("args", [("dead-letters",), ("replay", "--all")], ids=" ".join)
+def test_an_unreachable_redis_fails_with_one_line(kembar: Run, args: tuple[str, ...]) -> None:
+    result = kembar(*args, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("kembar: cannot reach Redis:")
