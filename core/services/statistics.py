@@ -104,8 +104,10 @@ async def portfolio(
         ),
         key=lambda c: (-c.partnerships, c.code),
     )
+    # every partnership counts (an admin's whole country): no need to join the list of ids
+    everything = statuses is None and region_id is None
     ids = Subquery(base.values("id"))
-    areas = PartnershipArea.filter(partnership_id__in=ids)
+    areas = PartnershipArea.all() if everything else PartnershipArea.filter(partnership_id__in=ids)
     stats.by_area = {
         _key(row["area"]): row["n"]
         for row in sorted(await _grouped(areas, ("area",), n=Count("id")), key=_by("area"))
@@ -115,10 +117,10 @@ async def portfolio(
         int(row["year"]): row["n"]
         for row in sorted(await _grouped(signed, ("year",), n=Count("id")), key=_by("year"))
     }
-    await _programs(stats, Program.filter(partnership_id__in=ids))
-    activities = Activity.filter(program__partnership_id__in=ids).annotate(
-        year=_Year("occurred_on")
-    )
+    await _programs(stats, Program.all() if everything else Program.filter(partnership_id__in=ids))
+    activities = (
+        Activity.all() if everything else Activity.filter(program__partnership_id__in=ids)
+    ).annotate(year=_Year("occurred_on"))
     years: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in await _grouped(
         activities, ("year", "direction"), n=Count("id"), people=Sum("participants")
