@@ -21,6 +21,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField
 
 from core import batch, policy
 from core.errors import DomainError, ErrorCode
@@ -75,10 +76,11 @@ class PartnershipEventMessage:
     correlation_id: str
     payload: JSON = strawberry.field(description="The event's fields (ids and values)")
     partnership_db_id: strawberry.Private[int]
+    notice: strawberry.Private[Notice]
 
     @strawberry.field(description="The partnership as it is now (null if you may not read it)")
     async def partnership(self, info: Info) -> Partnership | None:
-        row = await info.context.loaders.partnership_by_id.load(self.partnership_db_id)
+        row = await _row(self.notice, self.partnership_db_id)
         shown = visible(info, [row] if row is not None else [])
         return Partnership.from_model(shown[0]) if shown else None
 
@@ -96,6 +98,7 @@ class PartnershipEventMessage:
             correlation_id=str(envelope["correlation_id"]),
             payload=payload,
             partnership_db_id=int(payload["partnership_id"]),
+            notice=notice,
         )
 
 
@@ -105,8 +108,17 @@ class _Scope:
     regions: frozenset[int]  # both regions and their ancestors
 
 
-async def _load_scope(partnership_id: int) -> _Scope | None:
-    [row] = await batch.partnerships([partnership_id])
+async def _row(notice: Notice, partnership_id: int) -> Any:
+    """The notice's partnership row, read once per notice for every subscription it reaches."""
+    task = notice.memo.get("row")
+    if task is None:
+        task = notice.memo["row"] = asyncio.ensure_future(batch.partnerships([partnership_id]))
+    [row] = await asyncio.shield(task)
+    return row
+
+
+async def _load_scope(notice: Notice, partnership_id: int) -> _Scope | None:
+    row = await _row(notice, partnership_id)
     if row is None:
         return None
     regions: set[int] = set()
@@ -119,7 +131,7 @@ async def _scope(notice: Notice, partnership_id: int) -> _Scope | None:
     """The partnership's status and regions, looked up once per notice for every subscription."""
     task = notice.memo.get("scope")
     if task is None:
-        task = notice.memo["scope"] = asyncio.ensure_future(_load_scope(partnership_id))
+        task = notice.memo["scope"] = asyncio.ensure_future(_load_scope(notice, partnership_id))
     return await asyncio.shield(task)
 
 
@@ -194,6 +206,15 @@ async def _filter(
     return _Filter(principal=principal, partnership_id=pid, region_id=rid, types=wanted)
 
 
+def _selects_partnership(info: Info) -> bool:
+    """Whether messages resolve their partnership (fragments: assume so)."""
+    return any(
+        not isinstance(selection, SelectedField) or selection.name == "partnership"
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -217,12 +238,14 @@ class Subscription:
         if fanout is None:
             raise live_error(LiveCode.UNAVAILABLE, "live events are not served by this process")
         public = not info.context.principal.authenticated
+        fresh_loaders = _selects_partnership(info)
         recent = RecentIds()
         try:
             async for notice in fanout.stream(after):
                 if not await wanted.admits(notice) or recent.seen(notice.envelope["event_id"]):
                     continue
-                info.context.loaders = Loaders()  # each message shows the partnership as it is
+                if fresh_loaders:  # each message shows its partnership as it is
+                    info.context.loaders = Loaders()
                 yield PartnershipEventMessage.from_notice(notice, public=public)
         except CursorExpired as exc:
             raise live_error(
