@@ -124,4 +124,5 @@ async def resolve(url: str, networks: Iterable[Network] = ()) -> Target:
     refused = [ip for ip in ips if not allowed(ip, nets)]
     if refused:
         raise AddressRefused(f"{host} resolves to a non-public address ({refused[0]})")
-    return Target(url=url, scheme=parts.scheme, host=host, port=port, ip=ips[0])
+    pinned = next((ip for ip in ips if ip.version == 4), ips[0])  # IPv4 first: fewer dead routes
+    return Target(url=url, scheme=parts.scheme, host=host, port=port, ip=pinned)
