@@ -11,6 +11,7 @@ A receiver may still see a message twice when a worker dies between its request 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -224,10 +225,16 @@ async def _send_webhook(delivery: Delivery, settings: Settings, now: datetime) -
     if not (sub.webhook_enabled and sub.webhook_url and sub.webhook_secret):
         reason = sub.webhook_disabled_reason or "the subscriber's webhook is off"
         return await _finish(delivery, settings, now, skip=f"webhook disabled: {reason}")
+    started = clock.now()
     try:
-        target = await address.resolve(sub.webhook_url, settings.webhook_allowed_networks)
+        async with asyncio.timeout(settings.webhook_timeout_seconds):
+            target = await address.resolve(sub.webhook_url, settings.webhook_allowed_networks)
     except address.AddressRefused as exc:
         return await _finish(delivery, settings, now, refused=str(exc))
+    except (address.Unresolvable, TimeoutError) as exc:
+        error = str(exc) or f"resolving the host took over {settings.webhook_timeout_seconds} s"
+        outcome = sender.Outcome(None, _ms_since(started), error[: sender.MAX_ERROR])
+        return await _finish(delivery, settings, now, outcome=outcome)
     body = json.dumps(delivery.envelope, separators=(",", ":"), sort_keys=True).encode()
     headers = signing.headers(
         secret=signing.decode(sub.webhook_secret),

@@ -18,7 +18,11 @@ MAX_URL_LENGTH = 2000
 
 
 class AddressRefused(Exception):
-    """The URL is malformed or leads somewhere Kembar must not send to."""
+    """The URL is malformed or leads somewhere Kembar must not send to (final)."""
+
+
+class Unresolvable(Exception):
+    """The host name did not resolve (now: DNS may answer later, so the caller retries)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,8 @@ def allowed(ip: IPAddress, networks: Iterable[Network] = ()) -> bool:
 
 
 async def resolve(url: str, networks: Iterable[Network] = ()) -> Target:
-    """The address to send ``url`` to; :class:`AddressRefused` when the URL is bad, does not
-    resolve, or any address it resolves to is not allowed."""
+    """The address to send ``url`` to; :class:`AddressRefused` when the URL is bad or any address
+    it resolves to is not allowed, :class:`Unresolvable` when it does not resolve."""
     problem = url_problem(url)
     if problem is not None:
         raise AddressRefused(f"webhook URL {problem}")
@@ -117,10 +121,10 @@ async def resolve(url: str, networks: Iterable[Network] = ()) -> Target:
                 host, port, type=socket.SOCK_STREAM
             )
         except (OSError, UnicodeError) as exc:
-            raise AddressRefused(f"cannot resolve {host}: {exc}") from exc
+            raise Unresolvable(f"cannot resolve {host}: {exc}") from exc
         ips = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     if not ips:
-        raise AddressRefused(f"{host} has no address")
+        raise Unresolvable(f"{host} has no address")
     refused = [ip for ip in ips if not allowed(ip, nets)]
     if refused:
         raise AddressRefused(f"{host} resolves to a non-public address ({refused[0]})")

@@ -373,3 +373,13 @@ async def test_plan_actor_twice_creates_once_and_sends_each_pending_delivery(
         await send(webhook.id)  # the duplicate: not due yet, does nothing
         assert len(receiver.received) == 1
     broker.flush_all()
+
+
+async def test_a_name_that_does_not_resolve_is_retried_not_refused(db: str) -> None:
+    p = await factories.pair()
+    await _subscriber("http://no-such-host.invalid/hook", p)
+    [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
+    result = await deliveries.send(delivery_id=delivery_id)
+    assert result.status is DeliveryStatus.PENDING and result.retry_in is not None
+    [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
+    assert attempt.status_code is None and "cannot resolve" in (attempt.error or "")
