@@ -142,8 +142,13 @@ class WorkerMetrics(prometheus.Prometheus):
 
 def serve_worker_metrics() -> int:
     """The exposition server (a process Dramatiq forks), on the configured port."""
-    prometheus.HTTP_PORT = get_settings().worker_metrics_port
-    return int(prometheus._run_exposition_server())
+    port = get_settings().worker_metrics_port
+    prometheus.HTTP_PORT = port
+    try:
+        return int(prometheus._run_exposition_server())
+    except OSError as error:  # the workers go on without metrics
+        log.error("worker metrics: cannot listen on port %d (%s)", port, error)
+        return 1
 
 
 def _middleware() -> list[Middleware]:

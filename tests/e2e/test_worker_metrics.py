@@ -21,6 +21,8 @@ from core.envelope import Envelope
 from core.models import OutboxEvent, ProcessedEvent
 from core.settings import Settings
 from tests import factories
+from workers import routes
+from workers.actors import ACTORS
 from workers.broker import WorkerMetrics, build_broker
 from workers.publish import publisher
 
@@ -40,8 +42,22 @@ def scrape(port: int) -> str:
 
 
 @pytest.fixture
-def worker(db: str, private_redis: Any, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port = free_port()
+def metrics_port(request: pytest.FixtureRequest) -> Iterator[int]:
+    """A free port, or (``"taken"``) one that another socket already listens on."""
+    if getattr(request, "param", None) != "taken":
+        yield free_port()
+        return
+    with socket.socket() as holder:
+        holder.bind(("0.0.0.0", 0))
+        holder.listen(1)
+        yield holder.getsockname()[1]
+
+
+@pytest.fixture
+def worker(
+    db: str, private_redis: Any, tmp_path: Path, metrics_port: int
+) -> Iterator[tuple[int, Path]]:
+    port = metrics_port
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")}
     env |= {
         "KEMBAR_DATABASE_URL": db,
@@ -63,6 +79,7 @@ def worker(db: str, private_redis: Any, tmp_path: Path) -> Iterator[tuple[int, P
         )
     try:
         yield port, log_path
+        assert process.poll() is None, log_path.read_text()[-3000:]  # still working
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -80,18 +97,14 @@ async def test_a_worker_serves_dramatiq_metrics_counting_its_messages(
     worker: tuple[int, Path], private_redis: Any, migrated: str
 ) -> None:
     port, log_path = worker
-    await factories.pair()  # partnership.proposed: metrics.refresh and events.notify
-    broker = build_broker(Settings(database_url=migrated, redis_url=private_redis.url))
-    try:
-        [row] = await OutboxEvent.all()
-        await publisher(broker)(Envelope.from_row(row))
-    finally:
-        broker.client.close()
+    row = await publish_one(migrated, private_redis.url)
+    consumers = routes.consumers(row.type)
+    assert routes.NOTIFY in consumers
 
     deadline = time.monotonic() + 60
     text = ""
     while True:
-        if await ProcessedEvent.filter(event_id=row.event_id).count() == 2:
+        if await ProcessedEvent.filter(event_id=row.event_id).count() == len(consumers):
             try:
                 text = await asyncio.to_thread(scrape, port)
             except OSError:
@@ -106,10 +119,42 @@ async def test_a_worker_serves_dramatiq_metrics_counting_its_messages(
         if line.startswith("dramatiq_messages_total{")
     }
     assert counted == {
-        'actor_name="events.notify",queue_name="notifications"': 1.0,
-        'actor_name="metrics.refresh",queue_name="evaluations"': 1.0,
+        f'actor_name="{name}",queue_name="{ACTORS[name].queue_name}"': 1.0 for name in consumers
     }, text
     assert "dramatiq_message_duration_milliseconds" in text
+
+
+async def publish_one(database_url: str, redis_url: str) -> OutboxEvent:
+    """Commit one event (partnership.proposed), publish it to its consumers."""
+    await factories.pair()
+    broker = build_broker(Settings(database_url=database_url, redis_url=redis_url))
+    try:
+        [row] = await OutboxEvent.all()
+        await publisher(broker)(Envelope.from_row(row))
+    finally:
+        broker.client.close()
+    return row
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.parametrize("metrics_port", ["taken"], indirect=True)
+async def test_a_taken_metrics_port_is_one_log_line_and_the_worker_goes_on(
+    worker: tuple[int, Path], private_redis: Any, migrated: str
+) -> None:
+    port, log_path = worker
+    row = await publish_one(migrated, private_redis.url)
+    deadline = time.monotonic() + 60
+    while await ProcessedEvent.filter(event_id=row.event_id).count() < len(
+        routes.consumers(row.type)
+    ):
+        assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+        await asyncio.sleep(0.2)
+    while f"worker metrics: cannot listen on port {port}" not in log_path.read_text():
+        assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+        await asyncio.sleep(0.2)
+    assert "Traceback" not in log_path.read_text()
 
 
 def test_port_zero_turns_the_worker_metrics_off() -> None:
@@ -132,3 +177,4 @@ def test_enqueueing_outside_a_worker_skips_the_worker_metrics() -> None:
     )
     middleware.after_enqueue(dramatiq.get_broker(), message, 0)  # no AttributeError
     assert not middleware.booted
+
