@@ -383,3 +383,48 @@ async def test_a_name_that_does_not_resolve_is_retried_not_refused(db: str) -> N
     assert result.status is DeliveryStatus.PENDING and result.retry_in is not None
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
     assert attempt.status_code is None and "cannot resolve" in (attempt.error or "")
+
+
+async def test_redirects_are_not_followed(db: str) -> None:
+    p = await factories.pair()
+    with WebhookReceiver() as target, WebhookReceiver(
+        statuses=[302], headers={0: {"Location": target.url}}
+    ) as receiver:
+        await _subscriber(receiver.url, p)
+        [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
+        result = await deliveries.send(delivery_id=delivery_id)
+        assert len(receiver.received) == 1 and target.received == []
+    assert result.status is DeliveryStatus.PENDING  # a failure, retried on the schedule
+    [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
+    assert attempt.status_code == 302 and "redirects are not followed" in (attempt.error or "")
+
+
+async def test_the_active_relay_sweeps_deliveries_without_a_message(db: str) -> None:
+    from core.settings import Settings
+    from workers.broker import broker
+    from workers.relay import run_relay
+
+    broker.flush_all()
+    p = await factories.pair()
+    await _subscriber("http://127.0.0.1:9/hook", p)
+    [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())  # no message sent
+
+    async def publish(envelope: Envelope) -> None:
+        return None
+
+    settings = Settings(database_url=db, relay_poll_seconds=0.05, relay_idle_poll_seconds=0.1,
+                        delivery_sweep_seconds=0.1)  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_relay(publish, settings=settings, stop=stop))
+    try:
+        for _ in range(100):
+            if (await Delivery.get(id=delivery_id)).enqueued_at is not None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+    assert (await Delivery.get(id=delivery_id)).enqueued_at is not None
+    message = broker.queues["notifications"].get_nowait()
+    assert b'"deliveries.send"' in message and str(delivery_id).encode() in message
+    broker.flush_all()
