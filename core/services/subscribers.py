@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
-from core import clock
 from core.errors import DomainError, ErrorCode, Problem
 from core.events import EVENT_TYPES
 from core.models import City, Country, Delivery, Partnership, Subscriber
@@ -264,10 +263,10 @@ async def delete(*, subscriber_id: int, actor: str) -> Subscriber:
     """Remove a subscriber with its deliveries and their attempts."""
     async with in_transaction():
         sub = await locked(Subscriber, subscriber_id, "subscriber")
+        before = audit.snapshot(sub)
         await audit.record(
-            actor=actor, action="subscriber.delete", entity=sub, before=audit.snapshot(sub),
-            after=None,
-        )  # fmt: skip
+            actor=actor, action="subscriber.delete", entity=sub, before=before, after=None
+        )
         await Delivery.filter(subscriber_id=sub.id).delete()
         await sub.delete()
     return sub
@@ -308,9 +307,3 @@ async def search(*, window: Window, owner_id: int | None = None) -> Page[Subscri
     query = Subscriber.all() if owner_id is None else Subscriber.filter(owner_id=owner_id)
     return await paginate(query, window)
 
-
-def now_disabled(sub: Subscriber, reason: str) -> None:
-    """Mark ``sub``'s webhook disabled now for ``reason`` (the caller saves)."""
-    sub.webhook_enabled = False
-    sub.webhook_disabled_at = clock.now()
-    sub.webhook_disabled_reason = reason[:500]
