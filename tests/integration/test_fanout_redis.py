@@ -197,3 +197,20 @@ async def test_append_trims_by_age_and_length(private_redis: Any, redis: Any) ->
     with pytest.raises(CursorExpired):
         await streams.after(redis, "s", newer, 10)
     assert await streams.last_id(redis, "missing") == "0-0"
+
+
+async def test_resuming_while_redis_is_down_is_unavailable_not_a_gap(
+    db: str, redis: Any, admin: str, private_redis: Any
+) -> None:
+    async with live_app(db, redis_url=private_redis.url) as (app, client):
+        cursor = await streams.append(
+            redis, stream=STREAM, data="{}", retention_seconds=60, max_entries=10
+        )
+        private_redis.stop()
+        try:
+            async with subscribe(app, client, admin, registers=False, after=cursor) as live:
+                error = await live.error(wait=20)
+        finally:
+            private_redis.start()
+    assert error["extensions"] == {"code": "UNAVAILABLE"}
+    assert app.state.live.live == 0
