@@ -309,3 +309,12 @@ async def test_a_disconnected_client_is_unregistered(db: str, admin: str) -> Non
             assert app.state.live.live == 1
         await asyncio.sleep(0.1)
         assert app.state.live.live == 0
+
+
+async def test_a_subscription_over_plain_http_is_refused_not_an_internal_error(db: str) -> None:
+    async with live_app(db) as (_app, client):
+        response = await client.post("/graphql", json={"query": EVENTS})
+        query = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 400
+    assert "subscriptions are not allowed" in response.text
+    assert query.status_code == 200 and query.json()["data"] == {"__typename": "Query"}
