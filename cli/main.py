@@ -7,6 +7,7 @@ import typer
 from cli import accounts as accounts_cli
 from cli import data
 from cli import workers as workers_cli
+from cli.check import check
 from cli.export_schema import export_schema
 from cli.migrate import migrate
 from cli.serve import serve
@@ -39,6 +40,7 @@ app.command("import-pairs")(data.import_pairs)
 app.command("seed-demo")(data.seed_demo)
 app.command("create-token")(accounts_cli.create_token)
 app.command("revoke-token")(accounts_cli.revoke_token)
+app.command("check")(check)
 
 if __name__ == "__main__":
     app()
