@@ -1,6 +1,6 @@
 """Latency of portfolio statistics (and one watch pass) on PostgreSQL with the real datasets.
 
-    .venv/bin/python bench/statistics.py [--pages 10] [--repeat 200] [--keep-db]
+    .venv/bin/python bench/statistics_latency.py [--pages 10] [--repeat 200] [--keep-db]
 
 1. Creates a fresh PostgreSQL database and loads it like bench/graphql_load.py does: migrate,
    import-cities, seed-demo, import-pairs (the worldwide and the Indonesian lists, read from
