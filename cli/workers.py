@@ -13,6 +13,7 @@ import redis
 import typer
 
 from cli.database import with_database
+from cli.progress import Advance, Shown, bar
 from cli.startup import settings_or_exit, start
 
 T = TypeVar("T")
@@ -84,13 +85,15 @@ def replay(
     redis_message_id: str = typer.Argument(None, help="the id `dead-letters` shows"),
     queue: str = typer.Option(None, help="the message's queue (required with an id)"),
     all_: bool = typer.Option(False, "--all", help="replay every dead letter (of --queue)"),
+    progress: Shown = None,
 ) -> None:
     """Put dead messages back on their queue (the actors ignore events they already applied)."""
     from core.services import dead_letters as service
 
     settings_or_exit()
     if all_:
-        count = _with_redis(service.replay_all(queue=queue))
+        with bar("replay", progress) as advance:
+            count = _with_redis(_replay_each(queue, advance))
         typer.echo(f"replayed {count}")
         return
     if not redis_message_id or not queue:
@@ -121,3 +124,17 @@ def _with_redis(work: Coroutine[Any, Any, T]) -> T:
     except (redis.ConnectionError, redis.TimeoutError) as error:
         typer.echo(f"kembar: cannot reach Redis: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+async def _replay_each(queue: str | None, advance: Advance) -> int:
+    """``replay_all``, one message at a time so that the bar moves; returns how many."""
+    from core.services import dead_letters as service
+
+    replayed = seen = 0
+    while letters := await service.list_dead_letters(queue=queue, limit=500):
+        seen += len(letters)
+        for letter in letters:
+            if await service.replay(queue=letter.queue, redis_message_id=letter.redis_message_id):
+                replayed += 1
+            advance(replayed, seen)
+    return replayed

@@ -164,3 +164,61 @@ def test_an_unreachable_redis_fails_with_one_line(kembar: Run, args: tuple[str, 
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("kembar: cannot reach Redis:")
+
+
+def dead_letters(redis_url: str, count: int) -> None:
+    """``count`` messages that failed for good, left in Redis by a real Dramatiq worker."""
+    import time
+
+    import dramatiq
+    import redis
+    from dramatiq.brokers.redis import RedisBroker
+    from dramatiq.middleware import Retries
+
+    from workers.broker import DeadLetterErrors
+
+    broker = RedisBroker(url=redis_url, middleware=[Retries(max_retries=0), DeadLetterErrors()])
+
+    @dramatiq.actor(broker=broker, actor_name="test.fails", queue_name="cli-dead", max_retries=0)
+    def fails(envelope: dict[str, Any]) -> None:
+        raise RuntimeError("no")
+
+    for i in range(count):
+        fails.send({"event_id": f"e-{i}", "type": "partnership.proposed"})
+    worker = dramatiq.Worker(broker, worker_timeout=50, worker_threads=1)
+    worker.start()
+    try:
+        raw = redis.Redis.from_url(redis_url)
+        deadline = time.monotonic() + 20
+        while raw.zcard("dramatiq:cli-dead.XQ") < count:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        broker.close()
+
+
+@pytest.mark.redis
+def test_replay_all_shows_its_progress_and_puts_every_letter_back(
+    kembar: Run, private_redis: Any
+) -> None:
+    import redis
+
+    dead_letters(private_redis.url, 3)
+    result = kembar("replay", "--all", "--progress", redis_url=private_redis.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "replayed 3"
+    assert "replay" in result.stderr and "3/3" in result.stderr
+    raw = redis.Redis.from_url(private_redis.url)
+    assert raw.zcard("dramatiq:cli-dead.XQ") == 0 and raw.llen("dramatiq:cli-dead") == 3
+    again = kembar("replay", "--all", redis_url=private_redis.url)
+    assert (again.returncode, again.stdout.strip(), again.stderr) == (0, "replayed 0", "")
+
+
+def test_seed_demo_shows_that_it_works(kembar: Run, db: str) -> None:
+    result = kembar("seed-demo", "--progress", database_url=db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "demo partnerships created"
+    assert "demo" in result.stderr and "━" in result.stderr
+    again = kembar("seed-demo", database_url=db)  # not a terminal: no bar
+    assert (again.stdout.strip(), again.stderr) == ("partnerships exist; nothing seeded", "")
