@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     webhook_disable_after_seconds: float = Field(
         default=5 * 86400, gt=0, description="an endpoint failing this long is disabled"
     )
+    webhook_ca_file: str | None = Field(
+        default=None, description="CA bundle (PEM) to verify https webhooks; unset: certifi's"
+    )
     webhook_allowed_networks: list[IPvAnyNetwork] = Field(
         default=[], description='CIDRs webhooks may reach although private (JSON: ["10.0.0.0/8"])'
     )

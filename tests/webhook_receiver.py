@@ -5,7 +5,8 @@
         ...
         [first, second, third] = receiver.wait_for(3)
 
-``statuses`` are answered in order, then ``default``; ``headers`` (by position) adds response
+``tls`` (a server context) serves https as ``localhost``. ``statuses`` are answered in order, then
+``default``; ``headers`` (by position) adds response
 headers such as ``Retry-After``. Every request is kept (``received``): its headers (lower-case
 names), body and the wall-clock time it arrived. Works from async tests (it runs in a thread) and
 for worker processes started by a test (they reach it over TCP).
@@ -13,6 +14,7 @@ for worker processes started by a test (they reach it over TCP).
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +42,7 @@ class WebhookReceiver:
         *,
         default: int = 204,
         headers: dict[int, dict[str, str]] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.statuses = list(statuses or [])
         self.default = default
@@ -80,6 +83,9 @@ class WebhookReceiver:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
+        if tls is not None:  # https: the certificate names localhost
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.port}/hook"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> WebhookReceiver:

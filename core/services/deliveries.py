@@ -243,7 +243,11 @@ async def _send_webhook(delivery: Delivery, settings: Settings, now: datetime) -
         body=body,
     )
     outcome = await sender.post(
-        target=target, body=body, headers=headers, timeout_seconds=settings.webhook_timeout_seconds
+        target=target,
+        body=body,
+        headers=headers,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        ca_file=settings.webhook_ca_file,
     )
     return await _finish(delivery, settings, now, outcome=outcome)
 

@@ -40,11 +40,11 @@ class Outcome:
         return self.status_code == 410
 
 
-@lru_cache(maxsize=1)
-def _tls() -> ssl.SSLContext:
-    """One TLS context per process: building one loads the CA bundle (~40 ms, on the event
-    loop), which would otherwise be paid by every webhook."""
-    return ssl.create_default_context(cafile=certifi.where())
+@lru_cache(maxsize=4)
+def _tls(ca_file: str | None) -> ssl.SSLContext:
+    """One TLS context per CA bundle and process: building one loads the bundle (~40 ms, on the
+    event loop), which would otherwise be paid by every webhook."""
+    return ssl.create_default_context(cafile=ca_file or certifi.where())
 
 
 def pinned_url(target: Target) -> str:
@@ -61,7 +61,12 @@ def _host_header(target: Target) -> str:
 
 
 async def post(
-    *, target: Target, body: bytes, headers: dict[str, str], timeout_seconds: float
+    *,
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    timeout_seconds: float,
+    ca_file: str | None = None,
 ) -> Outcome:
     """Send ``body`` to ``target``; never raises for network or HTTP failures."""
     started = time.monotonic()
@@ -69,7 +74,10 @@ async def post(
     try:
         async with (
             httpx.AsyncClient(
-                timeout=timeout_seconds, follow_redirects=False, trust_env=False, verify=_tls()
+                timeout=timeout_seconds,
+                follow_redirects=False,
+                trust_env=False,
+                verify=_tls(ca_file),
             ) as client,
             client.stream(
                 "POST",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
@@ -428,3 +430,38 @@ async def test_the_active_relay_sweeps_deliveries_without_a_message(db: str) -> 
     message = broker.queues["notifications"].get_nowait()
     assert b'"deliveries.send"' in message and str(delivery_id).encode() in message
     broker.flush_all()
+
+
+def _tls_server(ca: Any, name: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    return context
+
+
+async def test_https_keeps_the_name_for_sni_and_the_certificate_check(
+    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import trustme
+
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("KEMBAR_WEBHOOK_CA_FILE", str(bundle))
+    get_settings.cache_clear()
+    p = await factories.pair()
+    with WebhookReceiver(tls=_tls_server(ca, "localhost")) as receiver:
+        await _subscriber(receiver.url, p)
+        [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
+        result = await deliveries.send(delivery_id=delivery_id)
+        [request] = receiver.received
+    assert result.status is DeliveryStatus.DELIVERED  # connected to 127.0.0.1, verified localhost
+    assert request.headers["host"] == f"localhost:{receiver.port}"
+    await factories.document(p, factories.DocumentType.OFFER_LETTER)
+    with WebhookReceiver(tls=_tls_server(ca, "elsewhere.example")) as impostor:
+        await Subscriber.all().update(webhook_url=impostor.url)
+        [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
+        result = await deliveries.send(delivery_id=delivery_id)
+        assert impostor.received == []
+    assert result.status is DeliveryStatus.PENDING  # a certificate for another name: refused
+    [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
+    assert attempt.status_code is None and "certificate" in (attempt.error or "").lower()
