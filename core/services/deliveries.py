@@ -123,7 +123,10 @@ async def plan(
     the event's deliveries still to be sent (existing ones too, so a redelivered plan message
     re-sends what a crash left unsent). ``consumer``: also record the processed-event key, as
     every consumer does, but without skipping when it exists (the rows' key is what counts)."""
-    scope = await scope_of(envelope)
+    if not await Subscriber.exists():  # nobody to tell: skip the region look-ups
+        scope = EventScope(event_type=envelope.type, partnership_id=envelope.partnership_id)
+    else:
+        scope = await scope_of(envelope)
     now = clock.now()
     body = envelope.to_dict()
     async with in_transaction():
