@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
@@ -26,9 +29,18 @@ def worker(
 ) -> None:
     """Run Dramatiq workers for the actors (needs KEMBAR_REDIS_URL). Same as
     `dramatiq workers.actors`."""
-    if not start("worker").redis_url:
+    settings = start("worker")
+    if not settings.redis_url:
         typer.echo("KEMBAR_REDIS_URL is not set: `kembar serve` runs the workers in-process")
         raise typer.Exit(2)
+    if settings.worker_metrics_port and "dramatiq_prom_db" not in os.environ:
+        # Dramatiq's metrics files live in one folder per host by default, summed by whoever
+        # serves them: give this worker (its port) its own, emptied, so it counts only itself.
+        port = settings.worker_metrics_port
+        folder = Path(tempfile.gettempdir()) / f"kembar-worker-metrics-{port}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ["dramatiq_prom_db"] = str(folder)
     argv = [sys.executable, "-m", "dramatiq", "workers.actors"]
     argv += ["--processes", str(processes), "--threads", str(threads)]
     for queue in queues or []:

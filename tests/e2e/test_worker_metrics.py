@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +54,20 @@ def metrics_port(request: pytest.FixtureRequest) -> Iterator[int]:
         yield holder.getsockname()[1]
 
 
-@pytest.fixture
-def worker(
-    db: str, private_redis: Any, tmp_path: Path, metrics_port: int
-) -> Iterator[tuple[int, Path]]:
-    port = metrics_port
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")}
-    env |= {
+def worker_env(db: str, redis_url: str, port: int, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEMBAR_", "dramatiq_"))}
+    return env | {
         "KEMBAR_DATABASE_URL": db,
-        "KEMBAR_REDIS_URL": private_redis.url,
+        "KEMBAR_REDIS_URL": redis_url,
         "KEMBAR_WORKER_METRICS_PORT": str(port),
         "KEMBAR_DB_POOL_MAX": "2",
-        "dramatiq_prom_db": str(tmp_path / "prometheus"),  # not the machine-wide /tmp default
+        "TMPDIR": str(tmp_path),  # the metrics files: not the machine-wide /tmp
     }
-    (tmp_path / "prometheus").mkdir()
-    log_path = tmp_path / "worker.log"
+
+
+@contextmanager
+def running_worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """A `kembar worker` (one process, one thread) until the block ends; it must not die."""
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [str(BIN / "kembar"), "worker", "--processes", "1", "--threads", "1"],
@@ -78,7 +78,7 @@ def worker(
             start_new_session=True,
         )
     try:
-        yield port, log_path
+        yield
         assert process.poll() is None, log_path.read_text()[-3000:]  # still working
     finally:
         if process.poll() is None:
@@ -88,6 +88,15 @@ def worker(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def worker(
+    db: str, private_redis: Any, tmp_path: Path, metrics_port: int
+) -> Iterator[tuple[int, Path]]:
+    log_path = tmp_path / "worker.log"
+    with running_worker(worker_env(db, private_redis.url, metrics_port, tmp_path), log_path):
+        yield metrics_port, log_path
 
 
 @pytest.mark.e2e
@@ -101,6 +110,29 @@ async def test_a_worker_serves_dramatiq_metrics_counting_its_messages(
     consumers = routes.consumers(row.type)
     assert routes.NOTIFY in consumers
 
+    text = await scraped_once_applied(row, port, log_path)
+    assert counted(text) == {
+        f'actor_name="{name}",queue_name="{ACTORS[name].queue_name}"': 1.0 for name in consumers
+    }, text
+    assert "dramatiq_message_duration_milliseconds" in text
+
+
+async def publish_one(database_url: str, redis_url: str, name: str = "Bandung") -> OutboxEvent:
+    """Commit one event (partnership.proposed), publish it to its consumers."""
+    await factories.pair(indonesian=name, foreign=f"{name}'s twin")
+    broker = build_broker(Settings(database_url=database_url, redis_url=redis_url))
+    try:
+        row = await OutboxEvent.all().order_by("-seq").first()
+        assert row is not None and row.type == "partnership.proposed"
+        await publisher(broker)(Envelope.from_row(row))
+    finally:
+        broker.client.close()
+    return row
+
+
+async def scraped_once_applied(row: OutboxEvent, port: int, log_path: Path) -> str:
+    """The worker's metrics once every consumer applied ``row``."""
+    consumers = routes.consumers(row.type)
     deadline = time.monotonic() + 60
     text = ""
     while True:
@@ -109,31 +141,41 @@ async def test_a_worker_serves_dramatiq_metrics_counting_its_messages(
                 text = await asyncio.to_thread(scrape, port)
             except OSError:
                 text = ""
-            if 'dramatiq_messages_total{actor_name="events.notify"' in text:
-                break
-        assert time.monotonic() < deadline, f"no metrics: {text!r}\n{log_path.read_text()[-3000:]}"
+            if all(f'actor_name="{name}"' in text for name in consumers):
+                return text
+        assert time.monotonic() < deadline, f"no metrics: {text!r}\n{tail(log_path)}"
         await asyncio.sleep(0.3)
-    counted = {
+
+
+def tail(log_path: Path) -> str:
+    return log_path.read_text()[-3000:]
+
+
+def counted(text: str) -> dict[str, float]:
+    """``dramatiq_messages_total`` by its labels."""
+    return {
         line.split("{", 1)[1].split("}", 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
         if line.startswith("dramatiq_messages_total{")
     }
-    assert counted == {
-        f'actor_name="{name}",queue_name="{ACTORS[name].queue_name}"': 1.0 for name in consumers
-    }, text
-    assert "dramatiq_message_duration_milliseconds" in text
 
 
-async def publish_one(database_url: str, redis_url: str) -> OutboxEvent:
-    """Commit one event (partnership.proposed), publish it to its consumers."""
-    await factories.pair()
-    broker = build_broker(Settings(database_url=database_url, redis_url=redis_url))
-    try:
-        [row] = await OutboxEvent.all()
-        await publisher(broker)(Envelope.from_row(row))
-    finally:
-        broker.client.close()
-    return row
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_a_restarted_worker_counts_only_its_own_messages(
+    db: str, private_redis: Any, migrated: str, tmp_path: Path
+) -> None:
+    """Dramatiq keeps its metrics in files of one folder per host; `kembar worker` gives each
+    port its own, emptied at start, so a restarted (or second) worker never adds another's."""
+    port = free_port()
+    env = worker_env(db, private_redis.url, port, tmp_path)
+    for run, name in enumerate(("Bandung", "Surabaya")):
+        log_path = tmp_path / f"worker-{run}.log"
+        with running_worker(env, log_path):
+            row = await publish_one(migrated, private_redis.url, name)
+            text = await scraped_once_applied(row, port, log_path)
+        assert set(counted(text).values()) == {1.0}, text  # not 2.0 on the second run
 
 
 @pytest.mark.e2e
