@@ -50,6 +50,11 @@ log = logging.getLogger(__name__)
 SENT_CHANNELS = (Channel.WEBHOOK, Channel.EMAIL)  # in-app deliveries are done when planned
 LEASE_MARGIN_SECONDS = 30.0
 DISABLED_NOTICE = "subscriber.webhook_disabled"
+# what sending changes on a delivery (not its envelope: saving that again is wasted work)
+_STATE_FIELDS = [
+    "status", "attempts", "next_attempt_at", "enqueued_at", "delivered_at", "last_error",
+    "updated_at",
+]  # fmt: skip
 
 
 # planning ------------------------------------------------------------------------------------
@@ -313,7 +318,7 @@ async def _finish(
             delivery.delivered_at = clock.now()
             delivery.last_error = None
             delivery.next_attempt_at = None
-            if delivery.channel is Channel.WEBHOOK:
+            if delivery.channel is Channel.WEBHOOK:  # (the row read before the request may be old)
                 await Subscriber.filter(id=sub.id, failing_since__not_isnull=True).update(
                     failing_since=None
                 )
@@ -327,7 +332,7 @@ async def _finish(
             delivery.enqueued_at = clock.now() if short else None
             if not short:
                 retry_in = None
-        await delivery.save()
+        await delivery.save(update_fields=_STATE_FIELDS)
     return Sent(delivery.status, retry_in)
 
 
