@@ -465,3 +465,27 @@ async def test_https_keeps_the_name_for_sni_and_the_certificate_check(
     assert result.status is DeliveryStatus.PENDING  # a certificate for another name: refused
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
     assert attempt.status_code is None and "certificate" in (attempt.error or "").lower()
+
+
+async def test_embedded_mode_delivers_with_a_delayed_retry_through_a_real_worker(db: str) -> None:
+    from core.settings import Settings
+    from workers import embedded
+
+    p = await factories.pair()
+    await factories.document(p, factories.DocumentType.FEASIBILITY_STUDY)
+    settings = Settings(database_url=db, redis_url=None, relay_poll_seconds=0.05)
+    with WebhookReceiver(statuses=[503]) as receiver:
+        sub, secret = await _subscriber(receiver.url, p, event_types=["partnership.stage_advanced"])
+        async with embedded.running(settings, worker_threads=2):
+            await factories.advance(p, factories.Stage.EXPLORATION)
+            requests = await asyncio.to_thread(receiver.wait_for, 2, 20.0)
+            deadline = asyncio.get_running_loop().time() + 10
+            while (await Delivery.get(subscriber_id=sub.id)).status is DeliveryStatus.PENDING:
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.05)
+    delivery = await Delivery.get(subscriber_id=sub.id)
+    assert delivery.status is DeliveryStatus.DELIVERED and delivery.attempts == 2
+    assert [Webhook(secret).verify(r.body, r.headers)["type"] for r in requests] == [
+        "partnership.stage_advanced"
+    ] * 2
+    assert len(receiver.received) == 2
