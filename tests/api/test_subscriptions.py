@@ -318,3 +318,32 @@ async def test_a_subscription_over_plain_http_is_refused_not_an_internal_error(d
     assert response.status_code == 400
     assert "subscriptions are not allowed" in response.text
     assert query.status_code == 200 and query.json()["data"] == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.OFFICER, Role.VIEWER, None])
+async def test_every_role_follows_what_it_may_read(
+    db: str, drain_outbox: Any, role: Role | None
+) -> None:
+    """Signed-in roles read every partnership (officers manage only theirs, but read all);
+    anonymous callers read signed ones, and only their public kinds of event."""
+    elsewhere = await factories.region("Medan")
+    regions = (elsewhere.id,) if role is Role.OFFICER else ()
+    token = None if role is None else await issue_token(role, regions=regions)
+    async with live_app(db) as (app, client), subscribe(app, client, token) as live:
+        await transitions(drain_outbox, Stage.EXPLORATION)  # in preparation: 3 internal events
+        active = await transitions(
+            drain_outbox, Stage.IMPLEMENTATION, indonesian="Bogor", foreign="Osaka", country="JP"
+        )
+        await programs.create_program(
+            partnership_id=active.id,
+            title="Teacher exchange",
+            area=Area.EDUCATION,
+            type=ProgramType.TEACHER_EXCHANGE,
+            actor="t",
+        )
+        await drain_outbox()
+        expected = await OutboxEvent.all().count() if role else 1
+        seen = [await live.next() for _ in range(expected)]
+        await live.nothing()
+    if role is None:
+        assert [m["type"] for m in seen] == ["program.created"]
