@@ -2,14 +2,19 @@
 private Redis, with real `kembar relay` and Dramatiq worker processes; `websockets` is the client.
 
 An event committed through process A's mutation reaches a subscriber on A and one on B; a client
-that disconnects, misses three events and resumes from its last cursor gets those three, once."""
+that disconnects, misses three events and resumes from its last cursor gets those three, once.
+The same resume through `kembar serve` on the embedded default (SQLite, no Redis)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import os
 import re
+import signal
+import sqlite3
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,9 +28,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from core.policy import Role
 from tests import factories
 from tests.api.conftest import issue_token
-from tests.e2e.processes import Processes
+from tests.e2e.processes import BIN, Processes, free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.e2e]
 
 EVENTS = """
 subscription Live($after: String) {
@@ -116,6 +121,8 @@ async def silent(ws: ClientConnection, seconds: float = 1.5) -> None:
         raise AssertionError(f"unexpected {extra}")
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 async def test_two_api_processes_fan_out_one_commit_and_a_client_resumes_without_loss(
     processes: Processes,
 ) -> None:
@@ -169,3 +176,94 @@ async def test_two_api_processes_fan_out_one_commit_and_a_client_resumes_without
         "partnership.stage_advanced",
         "partnership.document_added",
     ]
+
+
+IN_PREPARATION = """
+{ partnerships(first: 1, filter: {status: IN_PREPARATION}) { edges { node { id } } } }
+"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """`kembar serve` on a fresh SQLite file (the embedded default: demo data, in-process relay
+    and workers), once its outbox is drained; an admin token made with `kembar create-token`."""
+    port = free_port()
+    database = tmp_path / "kembar.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")}
+    env |= {
+        "KEMBAR_DATABASE_URL": f"sqlite://{database}",
+        "KEMBAR_PORT": str(port),
+        "KEMBAR_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    kembar = str(BIN / "kembar")
+    subprocess.run([kembar, "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    token = subprocess.run(
+        [kembar, "create-token", "--email", "live@kembar.test", "--role", "admin"],
+        cwd=tmp_path, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    with open(tmp_path / "serve.log", "wb") as log:  # the child keeps its own copy
+        server = subprocess.Popen([kembar, "serve"], cwd=tmp_path, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 90
+        while not drained(database):
+            assert time.monotonic() < deadline and server.poll() is None, "serve did not settle"
+            time.sleep(0.3)
+        yield port, token
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+    assert code in (0, -signal.SIGTERM), (tmp_path / "serve.log").read_text()
+
+
+def drained(database: Path) -> bool:
+    """The demo's events are all relayed and applied (so none arrives during the test)."""
+    if not database.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(database)) as conn:
+            total, unsent = conn.execute(
+                "SELECT count(*), sum(sent_at IS NULL) FROM outbox_event"
+            ).fetchone()
+            processed = conn.execute("SELECT count(*) FROM processed_event").fetchone()[0]
+    except sqlite3.Error:
+        return False
+    return total > 0 and unsent == 0 and processed >= total
+
+
+async def query(port: int, token: str, text: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as client:
+        response = await client.post(
+            "/graphql", json={"query": text}, headers={"Authorization": f"Bearer {token}"}
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def test_kembar_serve_embedded_resumes_from_its_own_buffer(
+    served: tuple[int, str],
+) -> None:
+    port, token = served
+    data = await query(port, token, IN_PREPARATION)
+    pid = data["partnerships"]["edges"][0]["node"]["id"]  # the demo's Medan-Gwangju
+
+    def document(kind: str) -> str:
+        return (
+            f'mutation {{ addDocument(input: {{partnershipId: "{pid}", type: {kind}}}) '
+            "{ errors { code } } }"
+        )
+
+    async with subscribed(port, token) as live:
+        await until_live(port, 1)
+        await query(port, token, document("OFFER_LETTER"))
+        first = await receive(live)
+    await until_live(port, 0)
+    for kind in ("WORK_PLAN", "PLAN_OF_ACTION", "DRAFT_AGREEMENT"):
+        await query(port, token, document(kind))
+    async with subscribed(port, token, after=first["cursor"]) as resumed:
+        missed = [await receive(resumed) for _ in range(3)]
+        await silent(resumed)
+    assert first["type"] == "partnership.document_added"
+    assert [m["type"] for m in missed] == ["partnership.document_added"] * 3
+    assert {m["partnership"]["id"] for m in [first, *missed]} == {pid}
+    assert len({m["eventId"] for m in [first, *missed]}) == 4
