@@ -6,7 +6,8 @@ the missing rows only, so a redelivered plan message creates nothing twice. Send
 row first (a conditional UPDATE that moves its due time out by a lease), so two messages for the
 same delivery never send at once; the attempt and its outcome are written after the request.
 A receiver may still see a message twice when a worker dies between its request and the write
-(the ``webhook-id`` header stays the same, so it can tell).
+(the ``webhook-id`` header stays the same, so it can tell). An admin's redeliver or replay while
+an attempt is in flight is overwritten by that attempt's outcome (redeliver again if needed).
 """
 
 from __future__ import annotations
