@@ -51,6 +51,9 @@ class PartnershipFilter:
         default=None, description="Either region's country (ISO alpha-2)"
     )
     signed_year: int | None = None
+    dormant: bool | None = strawberry.field(
+        default=None, description="Flagged by the watch: no recorded activity for months"
+    )
 
 
 @strawberry.input
@@ -116,6 +119,7 @@ class Query:
                 region_id=_id(f.region_id, "City", "filter.regionId"),
                 country_code=f.country_code,
                 signed_year=f.signed_year,
+                dormant=f.dormant,
                 statuses=policy.readable_statuses(info.context.principal),
             ),
         )

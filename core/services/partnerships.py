@@ -321,10 +321,11 @@ async def search(
     region_id: int | None = None,
     country_code: str | None = None,
     signed_year: int | None = None,
+    dormant: bool | None = None,
     statuses: frozenset[Status] | None = None,
 ) -> Page[Partnership]:
     """Partnerships matching every filter given, by id. ``region_id`` matches either side;
-    ``country_code`` matches either region's country."""
+    ``country_code`` matches either region's country; ``dormant`` the watch's flag."""
     if signed_year is not None and not 1 <= signed_year <= 9999:
         raise DomainError.one(
             ErrorCode.INVALID, "signedYear must be between 1 and 9999", "filter.signedYear"
@@ -358,6 +359,8 @@ async def search(
         query = query.filter(
             signed_on__gte=date(signed_year, 1, 1), signed_on__lte=date(signed_year, 12, 31)
         )
+    if dormant is not None:
+        query = query.filter(dormant_since__isnull=not dormant)
     return await paginate(query, window)
 
 

@@ -188,6 +188,21 @@ async def test_partnership_filters(gql, pairs, flt, expected) -> None:
     assert page["totalCount"] == len(expected)
 
 
+async def test_partnership_filter_by_dormancy(gql, pairs) -> None:
+    """The watch's flag: dormant true lists the flagged one only, false the others."""
+    flagged = pairs["signed"]
+    await Partnership.filter(id=flagged.id).update(dormant_since=date(2025, 1, 1))
+
+    async def ids(dormant: bool) -> list[str]:
+        page = await gql.ok(PARTNERSHIPS, filter={"dormant": dormant})
+        return [e["node"]["id"] for e in page["partnerships"]["edges"]]
+
+    assert await ids(True) == [gid("Partnership", flagged.id)]
+    assert await ids(False) == [
+        gid("Partnership", pairs[name].id) for name in ("explored", "closed")
+    ]
+
+
 async def test_partnership_filter_by_region_on_either_side(gql, pairs) -> None:
     for region, expected in (("sby", ["explored"]), ("kk", ["explored"]), ("bandung", [])):
         page = await gql.ok(PARTNERSHIPS, filter={"regionId": gid("City", pairs[region].id)})
