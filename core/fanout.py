@@ -34,6 +34,7 @@ READ_COUNT = 500
 BLOCK_MS = 5_000
 BACKOFF_MIN = 0.1
 BACKOFF_MAX = 5.0
+START_TIMEOUT = 2.0  # seconds: an unreachable Redis must not hold up the start for long
 
 __all__ = ["CursorExpired", "Fanout", "SlowConsumer", "TooManySubscriptions", "Unavailable"]
 
@@ -195,7 +196,7 @@ class RedisSource:
 
     async def start(self, deliver: Callable[[Notice], None]) -> None:
         try:
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(START_TIMEOUT):
                 self.last = await streams.last_id(self.reads, self.stream)
         except (RedisError, OSError, TimeoutError) as exc:
             # Carry on from now: stream ids are append times in milliseconds.
