@@ -214,3 +214,20 @@ async def test_resuming_while_redis_is_down_is_unavailable_not_a_gap(
             private_redis.start()
     assert error["extensions"] == {"code": "UNAVAILABLE"}
     assert app.state.live.live == 0
+
+
+async def test_an_api_started_while_redis_is_down_streams_once_it_is_back(
+    db: str, redis: Any, admin: str, drain_outbox: Any, private_redis: Any
+) -> None:
+    private_redis.stop()
+    try:
+        async with live_app(db, redis_url=private_redis.url) as (app, client):
+            async with subscribe(app, client, admin) as live:
+                private_redis.start()
+                await factories.pair()
+                await drain_outbox()
+                message = await live.next(wait=15)
+    finally:
+        if private_redis.process is None:
+            private_redis.start()
+    assert message["type"] == "partnership.proposed"
