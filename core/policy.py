@@ -95,6 +95,13 @@ def can_administer(principal: Principal) -> bool:
     return principal.role is Role.ADMIN
 
 
+def can_manage_subscriber(principal: Principal, owner_id: int | None) -> bool:
+    """Admins manage every subscriber; an account manages its own."""
+    if can_administer(principal):
+        return True
+    return principal.authenticated and owner_id is not None and owner_id == principal.account_id
+
+
 def account_problems(role: Role, region_countries: dict[int, str | None]) -> list[Problem]:
     """What is wrong with giving ``role`` the regions in ``region_countries`` (id -> country
     code, None when no such region): officers need at least one, all Indonesian; other roles

@@ -15,6 +15,7 @@ from strawberry.permission import BasePermission
 from core import policy
 from core.errors import ErrorCode
 from core.services import accounts as account_service
+from core.services import subscribers as subscriber_service
 from schema.errors import UserError
 from schema.ids import as_db_id
 
@@ -170,3 +171,28 @@ def visible(info: Any, rows: Iterable[Any]) -> list[Any]:
     """The partnership rows (anything with ``status``) the caller may read."""
     principal = principal_of(info)
     return [row for row in rows if policy.can_read_partnership(principal, row.status)]
+
+
+class SignedInWithAccount(_MutationPermission):
+    """Creating a subscriber: any account (it becomes the owner)."""
+
+    message = "sign in to create a subscriber"
+
+    async def allows(self, principal: policy.Principal, arguments: dict[str, Any]) -> bool:
+        return principal.authenticated and principal.account_id is not None
+
+
+class ManagesSubscriber(_MutationPermission):
+    """The subscriber named by ``input.id``: its owner, or an admin."""
+
+    message = "you may only change your own subscribers"
+
+    async def allows(self, principal: policy.Principal, arguments: dict[str, Any]) -> bool:
+        if policy.can_administer(principal):
+            return True
+        subscriber_id = _db_id(getattr(arguments.get("input"), "id", None), "Subscriber")
+        if subscriber_id is None or not principal.authenticated:
+            return False
+        return policy.can_manage_subscriber(
+            principal, await subscriber_service.owner_of(subscriber_id)
+        )

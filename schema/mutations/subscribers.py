@@ -10,7 +10,6 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from core import policy
 from core.services import deliveries as delivery_service
 from core.services import subscribers as subscriber_service
 from core.services.subscribers import TopicInput
@@ -18,8 +17,8 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.ids import db_id
 from schema.mutations.payload import run
-from schema.permissions import IsAdmin, _db_id, _MutationPermission
-from schema.types.subscriber import Delivery, Subscriber, TopicKind, may_manage
+from schema.permissions import IsAdmin, ManagesSubscriber, SignedInWithAccount
+from schema.types.subscriber import Delivery, Subscriber, TopicKind
 
 
 @strawberry.input(
@@ -109,29 +108,6 @@ class DeliveryPayload:
 class ReplayEventsPayload:
     deliveries: int | None = strawberry.field(default=None, description="How many will be sent")
     errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-class SignedInWithAccount(_MutationPermission):
-    """Creating a subscriber: any account (it becomes the owner)."""
-
-    message = "sign in to create a subscriber"
-
-    async def allows(self, principal: policy.Principal, arguments: dict[str, Any]) -> bool:
-        return principal.authenticated and principal.account_id is not None
-
-
-class ManagesSubscriber(_MutationPermission):
-    """The subscriber named by ``input.id``: its owner, or an admin."""
-
-    message = "you may only change your own subscribers"
-
-    async def allows(self, principal: policy.Principal, arguments: dict[str, Any]) -> bool:
-        if policy.can_administer(principal):
-            return True
-        subscriber_id = _db_id(getattr(arguments.get("input"), "id", None), "Subscriber")
-        if subscriber_id is None or not principal.authenticated:
-            return False
-        return may_manage(principal, await subscriber_service.owner_of(subscriber_id))
 
 
 def _topic(data: SubscriberTopicInput) -> TopicInput:

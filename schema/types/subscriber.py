@@ -24,13 +24,6 @@ DeliveryChannel = strawberry.enum(delivery_models.Channel, name="DeliveryChannel
 DeliveryStatus = strawberry.enum(delivery_models.DeliveryStatus, name="DeliveryStatus")
 
 
-def may_manage(principal: policy.Principal, owner_id: int | None) -> bool:
-    """Admins manage every subscriber; an account manages its own."""
-    if policy.can_administer(principal):
-        return True
-    return principal.authenticated and owner_id is not None and owner_id == principal.account_id
-
-
 def _gid(kind: str, pk: int | None) -> relay.GlobalID | None:
     return None if pk is None else relay.GlobalID(kind, str(pk))
 
@@ -105,7 +98,7 @@ class Delivery(relay.Node):
             pk = as_db_id(str(node_id))
             row = await delivery_service.find(pk) if pk else None
             owner = await subscriber_service.owner_of(row.subscriber_id) if row else None
-            if row is None or not may_manage(info.context.principal, owner):
+            if row is None or not policy.can_manage_subscriber(info.context.principal, owner):
                 found.append(None)
                 continue
             attempts = await delivery_service.attempts_of([row.id])
@@ -206,7 +199,8 @@ class Subscriber(relay.Node):
         for node_id in node_ids:
             pk = as_db_id(str(node_id))
             row = await subscriber_service.find(pk) if pk else None
-            if row is None or not may_manage(info.context.principal, row.owner_id):
+            principal = info.context.principal
+            if row is None or not policy.can_manage_subscriber(principal, row.owner_id):
                 found.append(None)
             else:
                 found.append(cls.from_model(row))
