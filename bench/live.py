@@ -16,6 +16,9 @@ concurrent subscribers one API process holds with p99 fan-out latency under 100 
    carrying their send time. Latency = receive time - XADD time, over every (client, event). The
    ramp stops after a step that loses messages or whose p99 passes 1 s; the last line names the
    largest N with p99 under 100 ms.
+3. In-process: the same N subscriptions executed by the schema in this process, without sockets
+   or clients: the time from one notice until every subscription has its result (what the API
+   process spends per event, free of the clients' share of a small machine).
 
 Needs PostgreSQL (KEMBAR_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/postgres) and
 redis-server on PATH; creates and drops its own database, runs its own Redis on a free port.
@@ -307,6 +310,39 @@ async def fanout_step(
     }
 
 
+async def in_process(n: int, events: int = 5) -> list[float]:
+    """N subscriptions executed by the schema in this process (no sockets, no database: an admin
+    without filters); per event, ms from publishing a notice until every subscription has its
+    result."""
+    from core import notices
+    from core.fanout import Fanout, LocalSource
+    from core.policy import Principal, Role
+    from schema import schema
+    from schema.context import Context
+
+    fanout = Fanout(LocalSource(), max_subscriptions=n, queue_size=100)
+    await fanout.start()
+    principal = Principal(actor="bench", role=Role.ADMIN)
+    streams = [
+        await schema.subscribe(QUERY, context_value=Context(principal=principal, live=fanout))
+        for _ in range(n)
+    ]
+    spans = []
+    for _ in range(events):
+        pending = [asyncio.ensure_future(anext(s)) for s in streams]  # type: ignore[call-overload]
+        while fanout.live < n:
+            await asyncio.sleep(0.001)
+        began = time.perf_counter()
+        notices.publish_local(envelope(1, time.time()))
+        results = await asyncio.gather(*pending)
+        spans.append((time.perf_counter() - began) * 1000)
+        assert not any(r.errors for r in results), results[0].errors
+    for stream in streams:
+        await stream.aclose()  # type: ignore[union-attr]
+    await fanout.stop()
+    return spans
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=20.0)
@@ -412,6 +448,13 @@ async def main() -> None:
                 break
             await asyncio.sleep(2)  # the previous clients' connections close
         print(f"largest N with p99 < {LIMIT_MS:.0f} ms and nothing lost: {best or 'none'}")
+        print()
+        print("in-process (schema only, no sockets): one notice to N subscriptions, median of 5")
+        print("| subscriptions | ms until all have their result | ms per subscription |")
+        print("|---|---|---|")
+        for n in (int(x) for x in args.ramp.split(",")):
+            span = percentile(await in_process(n), 0.5)
+            print(f"| {n} | {span:.1f} | {span / n:.3f} |", flush=True)
         print(f"(load average {os.getloadavg()[0]:.2f}; logs in {tmp})")
     finally:
         for child in children:
