@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+
+from tests.e2e.processes import free_port
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.e2e
@@ -67,12 +68,6 @@ QUERY = """{
 }"""
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 RESULT_EDITOR = ".graphiql-response .CodeMirror"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _post(port: int, query: str) -> dict:
@@ -152,7 +147,7 @@ class Tab:
 def kembar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`kembar serve` on a fresh SQLite file (it migrates and seeds the demo); yields its port."""
     home = tmp_path_factory.mktemp("kembar-browser")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")}
     env |= {"KEMBAR_DATABASE_URL": f"sqlite://{home / 'kembar.sqlite3'}", "KEMBAR_PORT": str(port)}
     with open(home / "serve.log", "wb") as log:

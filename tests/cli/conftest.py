@@ -4,7 +4,6 @@ gives (the caller's are dropped), in an empty directory (no .env, no stray SQLit
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,13 +14,6 @@ import pytest
 KEMBAR = str(Path(sys.executable).parent / "kembar")
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def free_port() -> int:
-    """A loopback port where nothing listens (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Run, free_port
+from tests.cli.conftest import Run
+from tests.e2e.processes import free_port
 from tests.mail_server import MailServer, mail_server  # noqa: F401  (fixture)
 
 

@@ -12,7 +12,8 @@ import typer
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.cli.conftest import Run, free_port
+from tests.cli.conftest import Run
+from tests.e2e.processes import free_port
 
 GROUP: Any = typer.main.get_command(app)  # typer's group (its own click)
 COMMANDS = sorted(GROUP.commands)

@@ -57,18 +57,6 @@ mutation Advance($input: AdvanceStageInput!) {
 WAIT = 30.0  # seconds: relay, worker and two APIs share a loaded 2-core machine
 
 
-@pytest.fixture
-def processes(db: str, private_redis: Any, tmp_path: Path) -> Iterator[Processes]:
-    running = Processes(db, private_redis.url, tmp_path)
-    try:
-        yield running
-    finally:
-        try:
-            running.stop_all()
-        finally:
-            running.reap()
-
-
 async def call(port: int, token: str, query: str, **variables: Any) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as client:
         response = await client.post(

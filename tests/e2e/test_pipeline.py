@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,18 +23,6 @@ from workers.broker import build_broker
 from workers.publish import publisher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
-
-@pytest.fixture
-def processes(db: str, private_redis: Any, tmp_path: Path) -> Iterator[Processes]:
-    running = Processes(db, private_redis.url, tmp_path)
-    try:
-        yield running
-    finally:
-        try:
-            running.stop_all()
-        finally:
-            running.reap()
-
 
 async def expected_keys() -> int:
     return sum(len(routes.consumers(row.type)) for row in await OutboxEvent.all())

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,15 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.processes import free_port
+
 pytestmark = pytest.mark.e2e
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _post(port: int, query: str) -> dict:
@@ -53,7 +48,7 @@ def _wait_until(predicate, timeout: float, what: str) -> None:
 
 
 def test_kembar_serve_runs_the_whole_product_on_sqlite(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     database = tmp_path / "kembar.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")}
     env |= {"KEMBAR_DATABASE_URL": f"sqlite://{database}", "KEMBAR_PORT": str(port)}

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,21 +30,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
 @pytest.fixture
 def webhook_processes(
-    db: str,
-    private_redis: Any,
-    tmp_path: Path,
+    processes: Processes,
     webhook_env: dict[str, str],  # noqa: F811 (the fixture imported above)
-) -> Iterator[Processes]:
+) -> Processes:
     """Relay and worker processes (started by the test) whose webhooks may reach 127.0.0.0/8."""
-    running = Processes(db, private_redis.url, tmp_path)
-    running.env.update(webhook_env)
-    try:
-        yield running
-    finally:
-        try:
-            running.stop_all()
-        finally:
-            running.reap()
+    processes.env.update(webhook_env)
+    return processes
 
 
 async def subscribe_webhook(

@@ -22,6 +22,7 @@ from core.envelope import Envelope
 from core.models import OutboxEvent, ProcessedEvent
 from core.settings import Settings
 from tests import factories
+from tests.e2e.processes import free_port
 from workers import routes
 from workers.actors import ACTORS
 from workers.broker import WorkerMetrics, build_broker
@@ -29,12 +30,6 @@ from workers.publish import publisher
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def scrape(port: int) -> str:
