@@ -48,8 +48,13 @@ def import_pairs(
     progress: Shown = None,
 ) -> None:
     """Import twinning pairs with an Indonesian side as partnerships. Safe to run again."""
-    with bar("pairs", progress) as advance:
-        result, seconds = _timed(lambda: load_pairs(file, progress=advance))
+    try:
+        with bar("pairs", progress) as advance:
+            result, seconds = _timed(lambda: load_pairs(file, progress=advance))
+    except ValueError as error:  # not a twinning list this importer knows, or not UTF-8 text
+        message = str(error) if str(file) in str(error) else f"{file}: {error}"
+        typer.echo(f"kembar: {message}", err=True)
+        raise typer.Exit(2) from None
     for row in result.unmatched:
         typer.echo(f"line {row.line}: {row.pair}: {row.reason}", err=True)
     typer.echo(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import typer
@@ -11,6 +12,7 @@ from tortoise.exceptions import ConfigurationError, DBConnectionError
 
 from cli.startup import settings_or_exit
 from core.db import close_db, init_db
+from core.settings import Settings
 
 T = TypeVar("T")
 
@@ -27,10 +29,17 @@ def with_database(work: Callable[[], Awaitable[T]]) -> T:
         finally:
             await close_db()
 
-    try:
+    with database_errors_reported(settings):
         return asyncio.run(main())
+
+
+@contextmanager
+def database_errors_reported(settings: Settings) -> Iterator[None]:
+    """An unreachable database or a wrong URL ends the command with one line and exit code 1,
+    not a traceback."""
+    try:
+        yield
     except (OSError, ConfigurationError, DBConnectionError) as error:
-        # the database is unreachable or its URL is wrong: one line, not a traceback
         where = settings.database_url.split("@")[-1]
         typer.echo(f"kembar: cannot use the database {where}: {error}", err=True)
         raise typer.Exit(1) from None

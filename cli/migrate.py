@@ -6,16 +6,17 @@ import asyncio
 
 import typer
 
-from cli.database import with_database
-from cli.startup import start
+from cli.database import database_errors_reported, with_database
+from cli.startup import settings_or_exit, start
 from core.countries import ensure_countries
 from core.db import migrate as apply_migrations
-from core.settings import get_settings
 
 
 def apply() -> int:
     """Apply every pending migration and add missing countries; returns how many were added."""
-    asyncio.run(apply_migrations(get_settings().database_url))
+    settings = settings_or_exit()
+    with database_errors_reported(settings):
+        asyncio.run(apply_migrations(settings.database_url))
     return with_database(ensure_countries)
 
 

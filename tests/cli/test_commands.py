@@ -90,6 +90,24 @@ def test_importing_a_missing_file_is_bad_usage(kembar: Run, tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"name,country\nBandung,ID\n", "not a known twinning list"),
+        (b"\xff\xfe\x00garbage", "codec can't decode"),
+    ],
+)
+def test_importing_a_file_that_is_not_a_twinning_list_is_bad_usage(
+    kembar: Run, db: str, tmp_path: Path, content: bytes, says: str
+) -> None:
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_bytes(content)
+    result = kembar("import-pairs", str(wrong), database_url=db)
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("kembar: ") and str(wrong) in line and says in line
+
+
 def test_revoking_an_unknown_token_fails(kembar: Run, db: str) -> None:
     result = kembar("revoke-token", "kmb_nothing", database_url=db)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -110,7 +128,7 @@ def test_an_unknown_role_is_bad_usage(kembar: Run) -> None:
     ],
 )
 def test_a_bad_database_url_fails_with_one_line(kembar: Run, url: str, says: str) -> None:
-    for command in ("backlog", "seed-demo"):
+    for command in ("backlog", "seed-demo", "migrate"):
         result = kembar(command, database_url=url.format(port=free_port()))
         assert result.returncode == 1, result.stdout + result.stderr
         [line] = result.stderr.strip().splitlines()
