@@ -151,7 +151,7 @@ async def test_anonymous_callers_get_only_public_events(
     assert message["partnership"]["id"] == to_base64("Partnership", public.id)
 
 
-async def test_a_redelivered_notify_appends_twice_and_is_sent_once(
+async def test_a_redelivered_notify_appends_once_so_a_resumed_client_gets_it_once(
     db: str, redis: Any, admin: str, drain_outbox: Any, private_redis: Any
 ) -> None:
     async with live_app(db, redis_url=private_redis.url) as (app, client):
@@ -162,8 +162,28 @@ async def test_a_redelivered_notify_appends_twice_and_is_sent_once(
             await actors._notify(Envelope.from_row(row))  # the worker died before its key committed
             message = await live.next()
             await live.nothing()
-    assert await redis.xlen(STREAM) == 2
+        async with subscribe(app, client, admin, after=message["cursor"]) as resumed:
+            await resumed.nothing()  # no second entry with the same event id to resume into
+    assert await redis.xlen(STREAM) == 1
     assert message["eventId"] == str(row.event_id)
+
+
+async def test_appending_the_same_envelope_twice_leaves_one_entry(
+    private_redis: Any, redis: Any
+) -> None:
+    data = '{"event_id": "0b7e4c1e-1c2a-4d0c-9a53-7c1f3f0e5a11", "type": "partnership.proposed"}'
+    first = await streams.append(redis, stream="s", data=data, retention_seconds=60, max_entries=10)
+    again = await streams.append(redis, stream="s", data=data, retention_seconds=60, max_entries=10)
+    other = await streams.append(
+        redis, stream="s", data=data.replace("0b7e", "1c8f"), retention_seconds=60, max_entries=10
+    )
+    assert again == first  # the entry that carries the event
+    assert [e[0].decode() for e in await redis.xrange("s")] == [first, other]
+    ttl = await redis.ttl("kembar:streamed:0b7e4c1e-1c2a-4d0c-9a53-7c1f3f0e5a11")
+    assert 0 < ttl <= 60  # remembered as long as the stream retains the entry
+    for _ in range(2):  # without an event id there is nothing to dedupe by
+        await streams.append(redis, stream="t", data="[]", retention_seconds=60, max_entries=10)
+    assert await redis.xlen("t") == 2
 
 
 async def test_the_reader_reconnects_after_redis_restarts(
