@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
+MAX_DELTA_DIGITS = 10  # a longer delta-seconds is not a wait anyone means
+
 
 def delay_after(
     attempts: int,
@@ -32,15 +34,15 @@ def delay_after(
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     """A ``Retry-After`` header as seconds from ``now`` (delta-seconds or an HTTP date); None when
-    absent or unreadable."""
+    absent or unreadable (never raises: the header is the receiver's input)."""
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(int(text))
+    if text.isdigit():  # "²" and "٣" are digits to isdigit but not to int; 400 digits overflow
+        return float(text) if text.isascii() and len(text) <= MAX_DELTA_DIGITS else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         return None

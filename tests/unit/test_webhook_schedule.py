@@ -52,3 +52,14 @@ def test_parse_retry_after_seconds_and_http_dates() -> None:
     assert parse_retry_after(earlier, now=NOW) == 0
     for bad in (None, "", "soon", "-5", "1.5", "Mon, 99 Foo 2026 00:00:00 GMT"):
         assert parse_retry_after(bad, now=NOW) is None
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "9" * 400, "12345678901", "-5", "1.5", "0x10"])
+def test_odd_retry_after_values_are_ignored_not_raised(value: str) -> None:
+    assert parse_retry_after(value, now=NOW) is None
+
+
+def test_retry_after_as_an_http_date_is_seconds_from_now() -> None:
+    later = format_datetime(NOW + timedelta(seconds=90), usegmt=True)
+    assert parse_retry_after(later, now=NOW) == pytest.approx(90)
+    assert parse_retry_after("9999999999", now=NOW) == 9999999999.0  # ten digits still read
