@@ -11,6 +11,8 @@ from tortoise.transactions import in_transaction
 
 from core.errors import DomainError, ErrorCode, Problem
 from core.events import EVENT_TYPES
+from core.mail.errors import MailError
+from core.mail.sender import checked_address
 from core.models import City, Country, Delivery, Partnership, Subscriber
 from core.models.subscriber import Locale, TopicKind
 from core.pagination import Page, Window, paginate
@@ -73,6 +75,10 @@ def _email(value: str | None) -> str | None:
     local, _, domain = text.rpartition("@")
     if not local or "." not in domain or any(ch.isspace() for ch in text):
         raise DomainError.one(ErrorCode.INVALID, "not an email address", "email")
+    try:  # the check the mail channel makes before every send: what it refuses, refuse now
+        checked_address(text)
+    except MailError as exc:
+        raise DomainError.one(ErrorCode.INVALID, "not an email address", "email") from exc
     return text
 
 
@@ -85,6 +91,7 @@ def _webhook_url(value: str | None) -> str | None:
     problem = address.url_problem(url)
     if problem is not None:
         raise DomainError.one(ErrorCode.INVALID, f"the webhook URL {problem}", "webhookUrl")
+    url = address.normalised(url)  # an international host name kept as punycode
     host = urlsplit(url).hostname or ""
     try:
         literal = ipaddress.ip_address(host)

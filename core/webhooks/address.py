@@ -9,7 +9,9 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
+
+import idna
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -36,6 +38,21 @@ class Target:
     ip: IPAddress
 
 
+def normalised(url: str) -> str:
+    """``url`` with an international host name as its ASCII (punycode, IDNA 2008/UTS 46) form,
+    which DNS, the Host header and TLS need; ValueError when the name is not a valid one."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.isascii():
+        return url
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(f"the host {host!r} is not a valid international name ({exc})") from exc
+    netloc = ascii_host if parts.port is None else f"{ascii_host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a webhook URL (scheme, host, length), or None. No DNS lookup."""
     if len(url) > MAX_URL_LENGTH:
@@ -47,6 +64,11 @@ def url_problem(url: str) -> str | None:
         port = parts.port
     except ValueError as exc:
         return f"not a URL ({exc})"
+    if parts.hostname and not parts.hostname.isascii():
+        try:
+            normalised(url)
+        except ValueError as exc:
+            return f"has a host name that is not valid ({exc})"[:300]
     if parts.scheme not in ("http", "https"):
         return "must start with http:// or https://"
     if not parts.hostname:
@@ -109,6 +131,7 @@ async def resolve(url: str, networks: Iterable[Network] = ()) -> Target:
     problem = url_problem(url)
     if problem is not None:
         raise AddressRefused(f"webhook URL {problem}")
+    url = normalised(url)
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)

@@ -98,3 +98,35 @@ def test_pinned_url_for_ipv6_and_default_ports() -> None:
     )
     assert pinned_url(target) == "https://[2001:db8::5]:443/x"
     assert _host_header(target) == "hooks.example.org"
+
+
+def test_international_host_names_become_punycode() -> None:
+    assert address.normalised("https://bücher.de/hook?x=ü") == "https://xn--bcher-kva.de/hook?x=ü"
+    assert address.normalised("http://BÜCHER.de:8080/") == "http://xn--bcher-kva.de:8080/"
+    assert address.normalised("https://hooks.example.org/x") == "https://hooks.example.org/x"
+    assert address.normalised("http://[2001:db8::1]:8080/") == "http://[2001:db8::1]:8080/"
+    assert url_problem("https://bücher.de/hook") is None
+
+
+@pytest.mark.parametrize(
+    "url", ["http://bücher..de/", "http://\u200d.de/", "http://b\u00fc" + "x" * 70 + ".de/"]
+)
+def test_host_names_that_are_no_idna_are_problems(url: str) -> None:
+    found = url_problem(url)
+    assert found is not None and "host" in found
+
+
+async def test_resolve_sends_the_punycode_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def fake(host: str, *args: object, **kwargs: object) -> list:
+        asked.append(host)
+        return real("127.0.0.1", *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    target = await address.resolve("http://bücher.de:8123/in", LOOPBACK)
+    assert asked == ["xn--bcher-kva.de"] and target.host == "xn--bcher-kva.de"
+    assert _host_header(target) == "xn--bcher-kva.de:8123"
