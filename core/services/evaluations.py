@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from core import clock, outbox
@@ -71,6 +72,9 @@ async def fill_evaluation(
     if score is not None and not 0 <= score <= 100:
         raise DomainError.one(ErrorCode.INVALID, "score must be between 0 and 100", "score")
     async with in_transaction():
+        # the partnership's lock first (the watch decides under it), then the evaluation's
+        owner = Evaluation.filter(id=evaluation_id).values("partnership_id")
+        await Partnership.select_for_update().filter(id__in=Subquery(owner)).only("id")
         evaluation = await Evaluation.select_for_update().get_or_none(id=evaluation_id)
         if evaluation is None:
             raise DomainError.one(ErrorCode.NOT_FOUND, "no such evaluation", "id")

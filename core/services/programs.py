@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from core import clock, outbox
@@ -114,6 +114,7 @@ async def update_program(
     if isinstance(given.get("description"), str):
         limit_text(given["description"], "description")  # type: ignore[arg-type]
     async with in_transaction():
+        await _lock_partnership_of(program_id, "id")
         program = await locked(Program, program_id, "program")
         if expected_version is not None and program.version != expected_version:
             raise DomainError.one(
@@ -175,6 +176,7 @@ async def record_activity(
     check_not_future(occurred_on, clock.today(), "occurredOn")
     limit_text(description, "description", max_length=10_000)
     async with in_transaction():
+        await _lock_partnership_of(program_id, "programId")
         program = await locked(Program, program_id, "program", "programId")
         if program.status is ProgramStatus.CANCELLED:
             raise DomainError.one(ErrorCode.INVALID, "the program was cancelled", "programId")
@@ -199,6 +201,14 @@ async def record_activity(
             actor=actor,
         )
     return activity
+
+
+async def _lock_partnership_of(program_id: int, field: str) -> None:
+    """Lock the program's partnership first (one statement), as every service writing that
+    partnership's events does, and the watch while it decides: the program's lock comes after."""
+    owner = Program.filter(id=program_id).values("partnership_id")
+    if not await Partnership.select_for_update().filter(id__in=Subquery(owner)).only("id"):
+        raise DomainError.one(ErrorCode.NOT_FOUND, "no such program", field)
 
 
 def _checked(

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from tortoise.transactions import in_transaction
 
 from core import clock
-from core.enums import Area, ProgramType
+from core.enums import Area, Direction, ProgramType
 from core.envelope import Envelope
 from core.models import ExpiryReminder, Partnership
 from core.months import shift_moment, shift_months
-from core.services import programs, watch
+from core.services import evaluations, programs, watch
 from core.settings import Settings
 from core.stages import Stage
 from tests import factories
@@ -133,3 +134,47 @@ async def test_the_watch_waits_for_an_officers_lock_and_sees_the_commit(db: str)
         await officer.close()
     assert (result.dormant, result.changed) == (0, 0)
     assert (await Partnership.get(id=p.id)).dormant_since is None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("service", ["record_activity", "update_program", "fill_evaluation"])
+async def test_what_records_activity_waits_for_the_watchs_lock(db: str, service: str) -> None:
+    """The watch decides under the partnership's row lock: recording an activity, changing a
+    program or filling an evaluation takes that lock too, so it waits for the watch's decision
+    instead of slipping in underneath it (a false ``partnership.dormant``)."""
+    p = await signed(shift_months(T0.date(), 60))
+    program = await programs.create_program(
+        partnership_id=p.id, title="Exchange", area=Area.EDUCATION, type=ProgramType.OTHER,
+        actor="officer",
+    )  # fmt: skip
+    p = await factories.advance(p, Stage.EVALUATION)
+    async with in_transaction():
+        await evaluations.track(partnership_id=p.id)
+    evaluation = (await evaluations.list_evaluations(partnership_id=p.id))[0]
+    calls = {
+        "record_activity": lambda: programs.record_activity(
+            program_id=program.id,
+            occurred_on=T0.date(),
+            direction=Direction.INBOUND,
+            participants=3,
+            actor="officer",
+        ),
+        "update_program": lambda: programs.update_program(
+            program_id=program.id, title="Exchange 2", actor="officer"
+        ),
+        "fill_evaluation": lambda: evaluations.fill_evaluation(
+            evaluation_id=evaluation.id, score=80, actor="officer"
+        ),
+    }
+    watcher = await asyncpg.connect(db)  # holds the lock the watch holds while it decides
+    try:
+        transaction = watcher.transaction()
+        await transaction.start()
+        await watcher.execute("SELECT id FROM partnership WHERE id = $1 FOR UPDATE", p.id)
+        writing = asyncio.create_task(calls[service]())
+        await asyncio.sleep(0.5)
+        assert not writing.done()  # waiting for the partnership's lock
+        await transaction.commit()
+        await asyncio.wait_for(writing, 10)
+    finally:
+        await watcher.close()
