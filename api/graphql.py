@@ -21,6 +21,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.graphql import OperationType
 
 from api import auth, metrics
+from api.live_connection import LiveConnection
 from api.media import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, response_type
 from core.fanout import Fanout
 from core.settings import Settings
@@ -61,11 +62,14 @@ def offline_graphiql_html() -> str:
 
 
 class KembarGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = LiveConnection
+
     def __init__(self, settings: Settings, live: Fanout | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            max_subscriptions_per_connection=settings.live_subscriptions_per_connection,
         )
         self.settings = settings
         self.live = live  # the fan-out of live subscriptions (None: not served here)

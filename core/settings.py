@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     live_queue_size: int = Field(
         default=1_000, description="notices queued per subscription; a slower client is closed"
     )
+    live_subscriptions_per_connection: int = Field(
+        default=10, ge=1, description="operations one websocket connection may run at once"
+    )
+    live_reauth_seconds: float = Field(
+        default=60.0, ge=0, description="a live connection's token is checked again this often"
+    )
     # the dormancy and expiry watch (issue 7), run by the active relay
     dormancy_months: int = Field(
         default=12, ge=1, description="an active partnership without activity this long is dormant"

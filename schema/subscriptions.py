@@ -59,6 +59,7 @@ class LiveCode(StrEnum):
     SLOW_CONSUMER = "SLOW_CONSUMER"  # resume from `extensions.lastCursor`
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     UNAVAILABLE = "UNAVAILABLE"
+    UNAUTHENTICATED = "UNAUTHENTICATED"  # the token lapsed while subscribed: sign in again
 
 
 def live_error(code: LiveCode, message: str, **extensions: Any) -> GraphQLError:

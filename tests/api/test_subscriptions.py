@@ -18,12 +18,13 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from strawberry.relay import to_base64
 
+from api import auth
 from api.app import create_app
 from core import notices
 from core.enums import Area, ProgramType
 from core.models import OutboxEvent
 from core.policy import Role
-from core.services import programs
+from core.services import accounts, programs
 from core.stages import Stage
 from tests import factories
 from tests.api.conftest import api_settings, issue_token
@@ -347,3 +348,101 @@ async def test_every_role_follows_what_it_may_read(
         await live.nothing()
     if role is None:
         assert [m["type"] for m in seen] == ["program.created"]
+
+
+async def test_one_connection_holds_at_most_its_share_of_operations(db: str) -> None:
+    """The eleventh operation on one websocket is refused (typed); completing one frees a place;
+    another connection has its own ten."""
+    async with live_app(db) as (app, client):
+        async with aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {}})
+            assert (await ws.receive_json(timeout=TIMEOUT))["type"] == "connection_ack"
+            for n in range(1, 12):
+                payload = {"query": EVENTS, "variables": {}}
+                await ws.send_json({"id": str(n), "type": "subscribe", "payload": payload})
+            refused = await ws.receive_json(timeout=TIMEOUT)
+            assert refused["id"] == "11" and refused["type"] == "error", refused
+            assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+            async with asyncio.timeout(TIMEOUT):
+                while app.state.live.live < 10:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+            async with subscribe(app, client) as other:  # a second connection
+                await other.nothing(0.1)
+                assert app.state.live.live == 11
+            await ws.send_json({"id": "1", "type": "complete"})
+            payload = {"query": EVENTS, "variables": {}}
+            await ws.send_json({"id": "12", "type": "subscribe", "payload": payload})
+            with pytest.raises(TimeoutError):
+                message = await ws.receive_json(timeout=0.3)
+                raise AssertionError(f"unexpected message {message}")
+            assert app.state.live.live == 10
+
+
+@pytest.mark.parametrize("lapse", ["revoke", "deactivate"])
+async def test_a_token_that_lapses_ends_the_subscription_at_its_next_event(
+    db: str, drain_outbox: Any, lapse: str
+) -> None:
+    account = await accounts.create_account(
+        email="lapsing@kembar.test", role=Role.VIEWER, region_ids=[], actor="t"
+    )
+    issued = await accounts.create_token(account_id=account.id, actor="t")
+    async with (
+        live_app(db, live_reauth_seconds=0) as (app, client),
+        subscribe(app, client, issued.secret) as live,
+    ):
+        p = await factories.pair()
+        await drain_outbox()
+        assert (await live.next())["type"] == "partnership.proposed"  # checked: still valid
+        if lapse == "revoke":
+            await accounts.revoke_token(token_id=issued.token.id, actor="t")
+        else:
+            await accounts.update_account(account_id=account.id, active=False, actor="t")
+        await factories.document(p, factories.DocumentType.FEASIBILITY_STUDY)
+        await drain_outbox()
+        error = await live.error()
+        await live.nothing()
+        async with asyncio.timeout(TIMEOUT):
+            while app.state.live.live:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await live.ws.send_json({"id": "2", "type": "subscribe", "payload": {"query": EVENTS}})
+        again = await live.error()
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert again["extensions"] == {"code": "UNAUTHENTICATED"}  # the connection stays lapsed
+
+
+async def test_a_token_is_checked_again_only_after_the_interval(db: str, drain_outbox: Any) -> None:
+    account = await accounts.create_account(
+        email="lapsing@kembar.test", role=Role.VIEWER, region_ids=[], actor="t"
+    )
+    issued = await accounts.create_token(account_id=account.id, actor="t")
+    async with (
+        live_app(db, live_reauth_seconds=0.5) as (app, client),
+        subscribe(app, client, issued.secret) as live,
+    ):
+        p = await factories.pair()
+        await accounts.revoke_token(token_id=issued.token.id, actor="t")
+        await drain_outbox()
+        assert (await live.next())["type"] == "partnership.proposed"  # within the interval
+        await asyncio.sleep(0.5)
+        await factories.document(p, factories.DocumentType.FEASIBILITY_STUDY)
+        await drain_outbox()
+        assert (await live.error())["extensions"] == {"code": "UNAUTHENTICATED"}
+
+
+async def test_a_token_that_cannot_be_checked_again_ends_the_subscription_unavailable(
+    db: str, admin: str, drain_outbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreachable(token: str | None) -> Any:
+        raise ConnectionRefusedError("the database is down")
+
+    async with live_app(db, live_reauth_seconds=0) as (app, client):
+        async with subscribe(app, client, admin) as live:
+            monkeypatch.setattr(auth, "principal_for", unreachable)
+            await factories.pair()
+            await drain_outbox()
+            assert (await live.error())["extensions"] == {"code": "UNAVAILABLE"}
+        monkeypatch.undo()
+        async with subscribe(app, client, admin) as live:  # checked again: it resumes
+            await factories.pair("Bogor", "Osaka", "JP")
+            await drain_outbox()
+            assert (await live.next())["type"] == "partnership.proposed"
