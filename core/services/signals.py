@@ -38,9 +38,12 @@ class Signals:
     last_activity_at: datetime | None
     programs: int  # not cancelled
     participants_recent: int  # in and out, activities of the last RECENT_MONTHS months
-    evaluation_score: int | None  # the latest filled evaluation's score (0..100)
-    evaluation_recommendation: str | None  # and its recommendation
-    evaluation_filled_at: datetime | None
+    # the score (0..100) of the latest evaluation with one, by round and opening (not by when it
+    # was filled: a later round filled with findings only, or an old one corrected, does not
+    # change which score counts), and that evaluation's recommendation
+    evaluation_score: int | None
+    evaluation_recommendation: str | None
+    evaluation_filled_at: datetime | None  # the latest filling of any evaluation (activity)
 
 
 async def signals_of(keys: Sequence[int], *, now: datetime) -> list[Signals]:
@@ -85,15 +88,19 @@ async def signals_of(keys: Sequence[int], *, now: datetime) -> list[Signals]:
     ):
         people[row["program__partnership_id"]] = int(row["people"] or 0)
     evaluations: dict[int, dict[str, Any]] = {}
+    filled_at: dict[int, datetime] = {}
     for row in (
         await Evaluation.filter(partnership_id__in=ids, filled_at__isnull=False)
-        .order_by("filled_at", "id")
+        .order_by("round", "opened_at", "id")
         .values("partnership_id", "score", "recommendation", "filled_at")
     ):
-        evaluations[row["partnership_id"]] = row  # the last one wins: the latest filled
-        filled = as_moment(row["filled_at"])
+        key = row["partnership_id"]
+        if row["score"] is not None:  # the last one wins: the latest opened with a score
+            evaluations[key] = row
+        filled = as_moment(row["filled_at"])  # any filling is activity, scored or not
         if filled is not None:
-            latest[row["partnership_id"]].append(filled)
+            latest[key].append(filled)
+            filled_at[key] = max(filled, filled_at.get(key, filled))
     found = {
         key: Signals(
             partnership_id=key,
@@ -104,9 +111,7 @@ async def signals_of(keys: Sequence[int], *, now: datetime) -> list[Signals]:
             evaluation_recommendation=_text(evaluations[key]["recommendation"])
             if key in evaluations
             else None,
-            evaluation_filled_at=as_moment(evaluations[key]["filled_at"])
-            if key in evaluations
-            else None,
+            evaluation_filled_at=filled_at.get(key),
         )
         for key in ids
     }

@@ -16,6 +16,7 @@ from core.enums import Area, Direction, ProgramType
 from core.models import AuditEntry, ExpiryReminder, Partnership
 from core.months import shift_moment, shift_months
 from core.services import evaluations, partnerships, programs, watch
+from core.services.signals import signals_of
 from core.stages import Stage, Status
 from tests import factories
 from tests.factories import ACTOR
@@ -265,3 +266,40 @@ def test_which_reminder_is_due() -> None:
     assert watch.reminder_due(end, end) == 1
     assert watch.reminder_due(end, date(2030, 9, 1)) is None
     assert watch.reminder_due(None, end) is None
+
+
+# --- the health signals --------------------------------------------------------------------------
+
+
+async def evaluate(p: Partnership, moment: datetime) -> tuple[Partnership, int]:
+    """Enter evaluation at ``moment`` (the worker opens the record); the record's id."""
+    at(moment)
+    p = await factories.advance(p, Stage.EVALUATION)
+    async with in_transaction():  # what the evaluations worker does on the stage event
+        await evaluations.track(partnership_id=p.id)
+    return p, (await evaluations.list_evaluations(partnership_id=p.id))[-1].id
+
+
+async def test_the_health_score_takes_the_latest_scored_evaluation(db: str) -> None:
+    """A later evaluation filled with findings only does not hide the score of an earlier one;
+    the latest evaluation (by when it was opened, not filled) with a score is the one shown,
+    and any filling still counts as activity."""
+    p = await signed(FAR)
+    p, first = await evaluate(p, shift_moment(T0, 1))
+    await evaluations.fill_evaluation(evaluation_id=first, score=85, actor=ACTOR)
+    await factories.evaluation_report(p)
+    p = await factories.advance(p, Stage.IMPLEMENTATION)
+    async with in_transaction():
+        await evaluations.track(partnership_id=p.id)
+    p, second = await evaluate(p, shift_moment(T0, 13))
+    filled = at(shift_moment(T0, 14))
+    await evaluations.fill_evaluation(evaluation_id=second, findings="on track", actor=ACTOR)
+    now = shift_moment(T0, 15)
+    (signal,) = await signals_of([p.id], now=now)
+    assert (signal.evaluation_score, signal.evaluation_filled_at) == (85, filled)
+    assert signal.last_activity_at == filled
+    await evaluations.fill_evaluation(evaluation_id=second, score=40, actor=ACTOR)
+    at(shift_moment(T0, 16))  # round 1 corrected after round 2 was scored: round 2 still shows
+    await evaluations.fill_evaluation(evaluation_id=first, findings="corrected", actor=ACTOR)
+    (signal,) = await signals_of([p.id], now=now)
+    assert signal.evaluation_score == 40
