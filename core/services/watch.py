@@ -18,6 +18,8 @@ For each active partnership (and each closed one still flagged dormant):
 A cheap batched read finds the partnerships that need a change; each change is then decided again
 and written in its own short transaction holding the partnership's row lock (the lock every
 service takes), so the watch never races an officer's edit. A second pass emits nothing new.
+A partnership whose processing fails is logged and counted (``TickResult.failed``) and the pass
+goes on with the others; the next pass tries it again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -58,6 +61,7 @@ class TickResult:
     cleared: int = 0  # closed partnerships that lost their dormant flag (no event)
     reminders: int = 0
     expired: int = 0
+    failed: int = 0  # partnerships whose processing raised (logged; the next pass retries)
 
     @property
     def changed(self) -> int:
@@ -99,12 +103,28 @@ async def tick(*, now: datetime, dormancy_months: int | None = None) -> TickResu
             return result
         after = rows[-1].id
         result.checked += len(rows)
+        for partnership_id in await _candidates(rows, now, months):
+            try:
+                await _apply(partnership_id, now, months, result)
+            except Exception:  # one partnership's fault must not hold up the others
+                log.exception("watch: partnership %s failed", partnership_id)
+                result.failed += 1
+
+
+async def _candidates(rows: list[Partnership], now: datetime, months: int) -> list[int]:
+    """The ids of ``rows`` that need a change, from one batched read; should that read fail
+    (one partnership's data can break it), every row, each then decided on its own."""
+    try:
         signals = await signals_of([row.id for row in rows], now=now)
         sent = await _sent_reminders(rows)
-        for row, signal in zip(rows, signals, strict=True):
-            due = _due(row, last_activity(signal, row.stage_entered_at), now, months, sent)
-            if due:
-                await _apply(row.id, now, months, result)
+        return [
+            row.id
+            for row, signal in zip(rows, signals, strict=True)
+            if _due(row, last_activity(signal, row.stage_entered_at), now, months, sent)
+        ]
+    except Exception:
+        log.exception("watch: the batched read failed; deciding each partnership on its own")
+        return [row.id for row in rows]
 
 
 def _due(
@@ -172,8 +192,7 @@ async def _apply(partnership_id: int, now: datetime, months: int, result: TickRe
                 result.cleared += 1
             else:
                 await _dormancy(row, due, last, months, result)
-                if due.reminder is not None:
-                    await _remind(row, due.reminder, now)
+                if due.reminder is not None and await _remind(row, due.reminder, now):
                     result.reminders += 1
     except DomainError as error:  # the partnership vanished meanwhile
         log.info("watch: partnership %s skipped: %s", partnership_id, error)
@@ -220,17 +239,25 @@ async def _set_dormant(row: Partnership, since: datetime | None, action: str) ->
     await audit.record(actor=ACTOR, action=action, entity=row, before=before)
 
 
-async def _remind(row: Partnership, months: int, now: datetime) -> None:
+async def _remind(row: Partnership, months: int, now: datetime) -> bool:
+    """Record and emit the reminder; False if its row already exists (it was sent)."""
     assert row.valid_until is not None
-    await ExpiryReminder.create(
-        partnership_id=row.id, valid_until=row.valid_until, months_before=months, sent_at=now
-    )
+    try:
+        async with in_transaction():  # a savepoint: a duplicate leaves the rest of the pass
+            await ExpiryReminder.create(
+                partnership_id=row.id, valid_until=row.valid_until, months_before=months,
+                sent_at=now,
+            )  # fmt: skip
+    except IntegrityError:
+        log.info("watch: partnership %s: the %d-month reminder was already sent", row.id, months)
+        return False
     await outbox.record(
         ExpiryReminderIssued(
             partnership_id=row.id, months_before=months, valid_until=row.valid_until.isoformat()
         ),
         actor=ACTOR,
     )
+    return True
 
 
 async def _expire(partnership_id: int, result: TickResult) -> bool:

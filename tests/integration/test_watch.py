@@ -303,3 +303,49 @@ async def test_the_health_score_takes_the_latest_scored_evaluation(db: str) -> N
     await evaluations.fill_evaluation(evaluation_id=first, findings="corrected", actor=ACTOR)
     (signal,) = await signals_of([p.id], now=now)
     assert signal.evaluation_score == 40
+
+
+# --- failures ------------------------------------------------------------------------------------
+
+
+async def test_one_failing_partnership_does_not_stop_the_others(
+    db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A partnership whose processing keeps failing is logged and counted; every other one, in
+    its batch and the later ones, is still processed (the database stays real)."""
+    monkeypatch.setattr(watch, "BATCH", 2)
+    made = [await signed(FAR, indonesian=f"Kota {i}", foreign=f"City {i}") for i in range(4)]
+    poisoned = made[0].id
+    real = watch.signals_of
+
+    async def failing(keys: list[int], *, now: datetime) -> list:
+        if poisoned in keys:
+            raise RuntimeError("poisoned partnership")
+        return await real(keys, now=now)
+
+    monkeypatch.setattr(watch, "signals_of", failing)
+    result = await tick(shift_moment(T0, 12) + timedelta(days=1))
+    assert (result.checked, result.dormant, result.failed) == (4, 3, 1)
+    assert {e["partnership_id"] for _, e in await events()} == {p.id for p in made[1:]}
+    assert (await partnerships.get(poisoned)).dormant_since is None
+    assert f"partnership {poisoned} failed" in caplog.text
+    again = await tick(shift_moment(T0, 12) + timedelta(days=2))
+    assert (again.changed, again.failed) == (0, 1)
+
+
+async def test_a_reminder_already_recorded_is_not_sent_twice(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the watch miss that a reminder was sent, the unique row says so: no second event,
+    no failure, and the rest of that partnership's pass still lands."""
+    p = await signed(shift_months(T0.date(), 12))
+    assert (await tick(shift_moment(T0, 7))).reminders == 1
+
+    async def forgetful(rows: list[Partnership]) -> set:
+        return set()
+
+    monkeypatch.setattr(watch, "_sent_reminders", forgetful)
+    result = await tick(shift_moment(T0, 7) + timedelta(days=1))
+    assert (result.reminders, result.failed) == (0, 0)
+    assert await ExpiryReminder.filter(partnership_id=p.id).count() == 1
+    assert [k for k, _ in await events(p)] == ["partnership.expiry_reminder"]
