@@ -3,6 +3,9 @@
 Counters live in Redis when one is configured (shared by every API process), else in this
 process (the embedded default runs one). Over a limit: HTTP 429 with ``Retry-After``. If Redis
 fails, the in-process counters take over rather than letting everything through or nothing.
+Opening a websocket (live subscriptions) counts as one request of its IP address (its token comes
+later, in ``connection_init``); over the limit it is refused before it opens: with the 429 where
+the server supports the denial-response extension (uvicorn does), else closed with 1008.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, Protocol
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 log = logging.getLogger("kembar.ratelimit")
 WINDOW = 60  # seconds
@@ -109,7 +113,7 @@ class RateLimitMiddleware:
             return await self.memory.hit(key, window_start)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") != "/graphql":
+        if scope["type"] not in ("http", "websocket") or scope.get("path") != "/graphql":
             await self.app(scope, receive, send)
             return
         now = self.clock()
@@ -121,8 +125,19 @@ class RateLimitMiddleware:
         key = token_key(dict(scope.get("headers") or []).get(b"authorization", b""))
         if key is not None:
             checks.append(("token", f"token:{key}", self.per_token))
+        if scope["type"] == "websocket":
+            checks = checks[:1]
         for what, name, limit in checks:
             if limit > 0 and await self._hit(name, window_start) > limit:
-                await limited(retry_after, what)(scope, receive, send)
+                await _refuse(limited(retry_after, what), scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+async def _refuse(response: JSONResponse, scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "http":
+        await response(scope, receive, send)
+    elif "websocket.http.response" in scope.get("extensions", {}):
+        await WebSocket(scope, receive, send).send_denial_response(response)
+    else:
+        await WebSocket(scope, receive, send).close(code=1008, reason="rate limited")

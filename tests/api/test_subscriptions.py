@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from httpx_ws import aconnect_ws
+from httpx_ws import WebSocketDisconnect, WebSocketUpgradeError, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from strawberry.relay import to_base64
 
@@ -446,3 +446,33 @@ async def test_a_token_that_cannot_be_checked_again_ends_the_subscription_unavai
             await factories.pair("Bogor", "Osaka", "JP")
             await drain_outbox()
             assert (await live.next())["type"] == "partnership.proposed"
+
+
+@pytest.mark.parametrize("denial_response", [False, True])
+async def test_websocket_connects_count_in_the_rate_limit_per_ip(
+    db: str, denial_response: bool
+) -> None:
+    """Over the limit a websocket is refused before it opens: with a 429 where the server
+    supports the denial-response extension (uvicorn does), else closed with 1008."""
+    async with live_app(db, rate_limit_ip_per_minute=2) as (app, client):
+        if denial_response:
+            inner = client._transport.app  # type: ignore[attr-defined]
+
+            async def extended(scope: Any, receive: Any, send: Any) -> None:
+                await inner({**scope, "extensions": {"websocket.http.response": {}}}, receive, send)
+
+            client._transport.app = extended  # type: ignore[attr-defined]
+        async with subscribe(app, client, registers=False):
+            pass
+        assert (await client.post("/graphql", json={"query": "{ __typename }"})).status_code == 200
+        with pytest.raises((WebSocketDisconnect, WebSocketUpgradeError)) as refused:
+            async with subscribe(app, client, registers=False):
+                pass
+    if denial_response:
+        assert isinstance(refused.value, WebSocketUpgradeError)
+        assert refused.value.response.status_code == 429
+        assert 1 <= int(refused.value.response.headers["retry-after"]) <= 60
+        assert refused.value.response.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    else:
+        assert isinstance(refused.value, WebSocketDisconnect)
+        assert refused.value.code == 1008
