@@ -42,8 +42,9 @@ async def plan_deliveries(envelope: dict[str, Any]) -> None:
 
 
 def _send_time_limit_ms() -> int:
-    settings = get_settings()
-    return int((max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds) + 15) * 1000)
+    """An attempt's overall limit + 15 s (its bookkeeping): inside the claim's lease (+ 30 s), so
+    the lease never runs out under an attempt still running (tested)."""
+    return int((deliveries.attempt_seconds(get_settings()) + 15) * 1000)
 
 
 @dramatiq.actor(

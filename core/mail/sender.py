@@ -11,6 +11,7 @@ by an operator, not by the recipient) is temporary: the caller retries on its sc
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from email.errors import HeaderParseError
@@ -71,18 +72,21 @@ async def send(message: EmailMessage, *, to: str, settings: Settings) -> None:
     if not settings.smtp_host:
         raise MailError("e-mail is off: KEMBAR_SMTP_HOST is not set", temporary=False)
     try:
-        await aiosmtplib.send(
-            message,
-            recipients=[to],
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            use_tls=settings.smtp_tls == "tls",
-            start_tls=settings.smtp_tls == "starttls",  # "none" never upgrades, even if offered
-            cert_bundle=settings.smtp_ca_file,
-            timeout=settings.smtp_timeout_seconds,
-        )
+        # aiosmtplib's timeout is per command; this one bounds the whole conversation (its
+        # TimeoutError is an OSError: temporary, below)
+        async with asyncio.timeout(settings.smtp_timeout_seconds):
+            await aiosmtplib.send(
+                message,
+                recipients=[to],
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                use_tls=settings.smtp_tls == "tls",
+                start_tls=settings.smtp_tls == "starttls",  # "none" never upgrades, even if offered
+                cert_bundle=settings.smtp_ca_file,
+                timeout=settings.smtp_timeout_seconds,
+            )
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [refused.code for refused in exc.recipients]
         raise MailError(

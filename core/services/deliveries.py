@@ -28,6 +28,7 @@ from core import clock, correlation, mail
 from core.envelope import Envelope
 from core.errors import DomainError, ErrorCode
 from core.models import (
+    Account,
     AuditEntry,
     Channel,
     City,
@@ -49,7 +50,8 @@ from core.webhooks import address, schedule, sender, signing
 log = logging.getLogger(__name__)
 
 SENT_CHANNELS = (Channel.WEBHOOK, Channel.EMAIL)  # in-app deliveries are done when planned
-LEASE_MARGIN_SECONDS = 30.0
+LEASE_MARGIN_SECONDS = 30.0  # the send actor's time limit is the attempt's + 15 s: inside this
+REPLAY_BATCH = 500  # outbox rows a replay reads at once
 DISABLED_NOTICE = "subscriber.webhook_disabled"
 # what sending changes on a delivery (not its envelope: saving that again is wasted work)
 _STATE_FIELDS = [
@@ -115,7 +117,8 @@ async def _candidates(scope: EventScope, subscriber_id: int | None) -> list[Subs
         near |= Q(region_id__in=list(scope.region_ids))
     if scope.country_codes:
         near |= Q(country_id__in=list(scope.country_codes))
-    query = Subscriber.filter(near)
+    # a subscriber of a deactivated account hears nothing (until the account is active again)
+    query = Subscriber.filter(near).filter(Q(owner_id__isnull=True) | Q(owner__active=True))
     if subscriber_id is not None:
         query = query.filter(id=subscriber_id)
     return [s for s in await query.order_by("id") if matches(topic_of(s), scope)]
@@ -154,8 +157,8 @@ async def plan(
             for channel in channels_of(sub)
             if (sub.id, channel) not in existing and (sub.id, channel.value) not in existing
         ]
-        if rows:
-            await Delivery.bulk_create(rows)
+        if rows:  # a concurrent plan (the actor, a replay) may have made some meanwhile
+            await Delivery.bulk_create(rows, ignore_conflicts=True)
     return await _pending_of(envelope.event_id, subscriber_id)
 
 
@@ -206,44 +209,72 @@ class Sent:
     retry_in: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Tried:
+    """What performing a delivery's channel came to (what :func:`_finish` records)."""
+
+    outcome: sender.Outcome | None = None
+    refused: str | None = None
+    skip: str | None = None
+    final: bool = False
+
+
+def attempt_seconds(settings: Settings) -> float:
+    """The overall time limit of one attempt (DNS, connect, TLS, request and answer; or SMTP)."""
+    return max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds)
+
+
+def lease_seconds(settings: Settings) -> float:
+    """How long a claim keeps other senders off a delivery: longer than an attempt and than the
+    send actor's time limit, so an attempt still running is never sent a second time."""
+    return attempt_seconds(settings) + LEASE_MARGIN_SECONDS
+
+
 async def send(*, delivery_id: int, settings: Settings | None = None) -> Sent:
     """Try a delivery once, if it is pending and due: claim it, perform its channel, record the
     attempt and what follows (delivered; a retry time; failed; the endpoint disabled)."""
     settings = settings or get_settings()
     now = clock.now()
-    lease = max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds)
     claimed = await Delivery.filter(
         id=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + timedelta(seconds=lease + LEASE_MARGIN_SECONDS))
+    ).update(next_attempt_at=now + timedelta(seconds=lease_seconds(settings)))
     if not claimed:
         return Sent(None)
     delivery = await Delivery.get(id=delivery_id).select_related("subscriber")
     token = correlation.bind(delivery.correlation_id)
     try:
-        if delivery.channel is Channel.WEBHOOK:
-            return await _send_webhook(delivery, settings, now)
-        if delivery.channel is Channel.EMAIL:
-            return await _send_email(delivery, settings, now)
-        return await _finish(delivery, settings, now, skip="in-app deliveries are not sent")
+        started = clock.now()
+        try:
+            tried = await _perform(delivery, settings, now)
+        except Exception as exc:  # a bug or an input nobody foresaw: a failed attempt, not a lost
+            # one (the lease would expire and the sweep send it again, forever)
+            log.exception("delivery %s: unexpected error in its attempt", delivery.id)
+            error = f"unexpected {type(exc).__name__}: {exc}"[: sender.MAX_ERROR]
+            tried = _Tried(outcome=sender.Outcome(None, _ms_since(started), error))
+        return await _finish(
+            delivery, settings, now,
+            outcome=tried.outcome, refused=tried.refused, skip=tried.skip, final=tried.final,
+        )  # fmt: skip
     finally:
         correlation.reset(token)
 
 
-async def _send_webhook(delivery: Delivery, settings: Settings, now: datetime) -> Sent:
+async def _perform(delivery: Delivery, settings: Settings, now: datetime) -> _Tried:
+    owner_id = delivery.subscriber.owner_id
+    if owner_id is not None and not await Account.filter(id=owner_id, active=True).exists():
+        return _Tried(skip="the subscriber's owner account is inactive")
+    if delivery.channel is Channel.WEBHOOK:
+        return await _send_webhook(delivery, settings, now)
+    if delivery.channel is Channel.EMAIL:
+        return await _send_email(delivery, settings)
+    return _Tried(skip="in-app deliveries are not sent")
+
+
+async def _send_webhook(delivery: Delivery, settings: Settings, now: datetime) -> _Tried:
     sub = delivery.subscriber
     if not (sub.webhook_enabled and sub.webhook_url and sub.webhook_secret):
         reason = sub.webhook_disabled_reason or "the subscriber's webhook is off"
-        return await _finish(delivery, settings, now, skip=f"webhook disabled: {reason}")
-    started = clock.now()
-    try:
-        async with asyncio.timeout(settings.webhook_timeout_seconds):
-            target = await address.resolve(sub.webhook_url, settings.webhook_allowed_networks)
-    except address.AddressRefused as exc:
-        return await _finish(delivery, settings, now, refused=str(exc))
-    except (address.Unresolvable, TimeoutError) as exc:
-        error = str(exc) or f"resolving the host took over {settings.webhook_timeout_seconds} s"
-        outcome = sender.Outcome(None, _ms_since(started), error[: sender.MAX_ERROR])
-        return await _finish(delivery, settings, now, outcome=outcome)
+        return _Tried(skip=f"webhook disabled: {reason}")
     body = json.dumps(delivery.envelope, separators=(",", ":"), sort_keys=True).encode()
     headers = signing.headers(
         secret=signing.decode(sub.webhook_secret),
@@ -251,31 +282,51 @@ async def _send_webhook(delivery: Delivery, settings: Settings, now: datetime) -
         timestamp=int(now.timestamp()),
         body=body,
     )
-    outcome = await sender.post(
-        target=target,
-        body=body,
-        headers=headers,
-        timeout_seconds=settings.webhook_timeout_seconds,
-        ca_file=settings.webhook_ca_file,
-    )
-    return await _finish(delivery, settings, now, outcome=outcome)
-
-
-async def _send_email(delivery: Delivery, settings: Settings, now: datetime) -> Sent:
-    sub = delivery.subscriber
-    if not (sub.email_enabled and sub.email):
-        return await _finish(delivery, settings, now, skip="the subscriber's e-mail is off")
-    if not settings.smtp_host:
-        return await _finish(delivery, settings, now, skip="e-mail is off (no SMTP host)")
+    limit = settings.webhook_timeout_seconds
     started = clock.now()
     try:
-        await mail.send_notification(
-            to=sub.email, locale=sub.locale.value, envelope=Envelope.from_dict(delivery.envelope)
-        )
+        async with asyncio.timeout(limit):  # httpx's timeouts are per phase: one for them all
+            target = await address.resolve(sub.webhook_url, settings.webhook_allowed_networks)
+            outcome = await sender.post(
+                target=target,
+                body=body,
+                headers=headers,
+                timeout_seconds=limit,
+                ca_file=settings.webhook_ca_file,
+            )
+    except address.AddressRefused as exc:
+        return _Tried(refused=str(exc))
+    except address.Unresolvable as exc:
+        error = str(exc)[: sender.MAX_ERROR]
+        return _Tried(outcome=sender.Outcome(None, _ms_since(started), error))
+    except TimeoutError:
+        error = f"no complete answer within {limit:g} s (the attempt's time limit)"
+        return _Tried(outcome=sender.Outcome(None, _ms_since(started), error))
+    return _Tried(outcome=outcome)
+
+
+async def _send_email(delivery: Delivery, settings: Settings) -> _Tried:
+    sub = delivery.subscriber
+    if not (sub.email_enabled and sub.email):
+        return _Tried(skip="the subscriber's e-mail is off")
+    if not settings.smtp_host:
+        return _Tried(skip="e-mail is off (no SMTP host)")
+    limit = settings.smtp_timeout_seconds
+    started = clock.now()
+    try:
+        async with asyncio.timeout(limit):  # aiosmtplib's timeout is per command: one for all
+            await mail.send_notification(
+                to=sub.email,
+                locale=sub.locale.value,
+                envelope=Envelope.from_dict(delivery.envelope),
+            )
     except mail.MailError as exc:
         outcome = sender.Outcome(None, _ms_since(started), str(exc)[: sender.MAX_ERROR])
-        return await _finish(delivery, settings, now, outcome=outcome, final=not exc.temporary)
-    return await _finish(delivery, settings, now, outcome=sender.Outcome(250, _ms_since(started)))
+        return _Tried(outcome=outcome, final=not exc.temporary)
+    except TimeoutError:
+        error = f"the e-mail was not sent within {limit:g} s (the attempt's time limit)"
+        return _Tried(outcome=sender.Outcome(None, _ms_since(started), error))
+    return _Tried(outcome=sender.Outcome(250, _ms_since(started)))
 
 
 def _ms_since(started: datetime) -> int:
@@ -354,6 +405,11 @@ async def _after_failure(
             return None
         await Subscriber.filter(id=sub.id, failing_since__isnull=True).update(failing_since=now)
         since = await Subscriber.filter(id=sub.id).values_list("failing_since", flat=True)
+        if since and since[0] is not None and since[0] < now:
+            if not await _failed_lately(sub.id, settings, now):
+                # the last streak ended without a success (its deliveries gave up): a new one
+                await Subscriber.filter(id=sub.id).update(failing_since=now)
+                since = [now]
         if since and since[0] is not None:
             failing_for = (now - since[0]).total_seconds()
             if failing_for >= settings.webhook_disable_after_seconds:
@@ -374,6 +430,30 @@ async def _after_failure(
     if wait is None:
         delivery.status = DeliveryStatus.FAILED
     return wait
+
+
+def streak_gap_seconds(settings: Settings) -> float:
+    """The longest quiet time inside one failing streak: the longest retry wait (with jitter),
+    plus the lease and the sweep's grace and period. A longer gap ends the streak."""
+    longest = max(settings.webhook_retry_schedule_seconds, default=0.0)
+    return (
+        longest * (1 + settings.webhook_retry_jitter)
+        + lease_seconds(settings)
+        + settings.delivery_sweep_grace_seconds
+        + settings.delivery_sweep_seconds
+    )
+
+
+async def _failed_lately(subscriber_id: int, settings: Settings, now: datetime) -> bool:
+    """Whether a webhook attempt of the subscriber failed within the streak gap before ``now``."""
+    after = now - timedelta(seconds=streak_gap_seconds(settings))
+    return await DeliveryAttempt.filter(
+        delivery__subscriber_id=subscriber_id,
+        delivery__channel=Channel.WEBHOOK,
+        attempted_at__gte=after,
+        attempted_at__lt=now,
+        error__not_isnull=True,
+    ).exists()
 
 
 async def _disable_webhook(sub: Subscriber, reason: str, now: datetime) -> None:
@@ -410,14 +490,15 @@ async def _disable_webhook(sub: Subscriber, reason: str, now: datetime) -> None:
 
 async def sweep(*, settings: Settings | None = None, limit: int = 500) -> list[int]:
     """Pending deliveries that are due and have no message (never had one, or it was lost:
-    overdue by more than the grace); marks them enqueued and returns their ids to send."""
+    overdue by more than the grace, and not enqueued within the grace either); marks them
+    enqueued and returns their ids to send."""
     settings = settings or get_settings()
     now = clock.now()
     overdue = now - timedelta(seconds=settings.delivery_sweep_grace_seconds)
     ids = list(
-        await Delivery.filter(
+        await Delivery.filter(  # a lost message is sent again at most once per grace
             Q(enqueued_at__isnull=True, next_attempt_at__lte=now)
-            | Q(next_attempt_at__lte=overdue),
+            | Q(next_attempt_at__lte=overdue, enqueued_at__lte=overdue),
             status=DeliveryStatus.PENDING,
             channel__in=list(SENT_CHANNELS),
         )
@@ -471,11 +552,17 @@ async def replay(*, since: datetime, subscriber_id: int | None = None, actor: st
         raise DomainError.one(ErrorCode.INVALID, "since must not be in the future", "since")
     if subscriber_id is not None and not await Subscriber.filter(id=subscriber_id).exists():
         raise DomainError.one(ErrorCode.NOT_FOUND, "no such subscriber", "subscriberId")
-    rows = await OutboxEvent.filter(occurred_at__gte=since, sent_at__not_isnull=True).order_by(
-        "seq"
-    )
-    for row in rows:
-        await plan(envelope=Envelope.from_row(row), subscriber_id=subscriber_id)
+    after_seq: int | None = None
+    while True:  # in batches by seq: a long range is not read into memory at once
+        query = OutboxEvent.filter(occurred_at__gte=since, sent_at__not_isnull=True)
+        if after_seq is not None:
+            query = query.filter(seq__gt=after_seq)
+        rows = await query.order_by("seq").limit(REPLAY_BATCH)
+        for row in rows:
+            await plan(envelope=Envelope.from_row(row), subscriber_id=subscriber_id)
+        if len(rows) < REPLAY_BATCH:
+            break
+        after_seq = rows[-1].seq
     now = clock.now()
     query = Delivery.filter(created_at__gte=since, channel__in=list(SENT_CHANNELS))
     if subscriber_id is not None:

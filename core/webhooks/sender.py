@@ -19,6 +19,7 @@ import httpx
 from core.webhooks.address import Target
 
 MAX_ERROR = 500
+MAX_EXCERPT = 200  # bytes of a failure's answer kept for its error; the rest is never read
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +84,21 @@ async def post(
                 "POST",
                 pinned_url(target),
                 content=body,
-                headers={**headers, "host": _host_header(target), "user-agent": "Kembar-Webhook"},
+                headers={
+                    **headers,
+                    "host": _host_header(target),
+                    "user-agent": "Kembar-Webhook",
+                    "accept-encoding": "identity",
+                },
                 extensions=extensions,
             ) as response,
         ):
             excerpt = b""
-            async for chunk in response.aiter_bytes():  # read a little of the answer, not all
-                excerpt += chunk
-                if len(excerpt) >= 200:
-                    break
+            if not 200 <= response.status_code < 300:  # a little of a failure's answer, raw
+                async for chunk in response.aiter_raw():  # (not decoded: no gzip bomb)
+                    excerpt += chunk[:MAX_EXCERPT]
+                    if len(excerpt) >= MAX_EXCERPT:
+                        break
     except httpx.HTTPError as exc:
         elapsed = int((time.monotonic() - started) * 1000)
         return Outcome(None, elapsed, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
@@ -100,5 +107,5 @@ async def post(
     if 300 <= response.status_code < 400:
         error = f"HTTP {response.status_code}: redirects are not followed"
     elif not 200 <= response.status_code < 300:
-        error = f"HTTP {response.status_code}: {excerpt[:200].decode(errors='replace')}"
+        error = f"HTTP {response.status_code}: {excerpt[:MAX_EXCERPT].decode(errors='replace')}"
     return Outcome(response.status_code, elapsed, error, response.headers.get("retry-after"))

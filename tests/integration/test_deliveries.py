@@ -271,9 +271,8 @@ async def test_sweep_finds_unsent_and_lost_deliveries_only(db: str) -> None:
     assert await deliveries.sweep() == [delivery_id]  # no message yet
     assert await deliveries.sweep() == []  # now it has one
     grace = get_settings().delivery_sweep_grace_seconds
-    await Delivery.filter(id=delivery_id).update(
-        next_attempt_at=clock.now() - timedelta(seconds=grace + 5)
-    )
+    long_ago = clock.now() - timedelta(seconds=grace + 5)
+    await Delivery.filter(id=delivery_id).update(next_attempt_at=long_ago, enqueued_at=long_ago)
     assert await deliveries.sweep() == [delivery_id]  # overdue: its message was lost
     await Delivery.filter(id=delivery_id).update(
         enqueued_at=None, next_attempt_at=clock.now() + timedelta(hours=1)

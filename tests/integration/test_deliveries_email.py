@@ -69,3 +69,20 @@ async def test_a_server_that_is_down_is_retried(
     assert result.status is DeliveryStatus.PENDING
     delivery = await Delivery.get(id=delivery_id)
     assert delivery.attempts == 1 and delivery.next_attempt_at is not None
+
+
+async def test_an_email_whose_rendering_raises_is_one_failed_attempt(
+    db: str, mail_settings: MailServer, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    from core.mail import render
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError("partner_name")  # a template reading a field the payload lacks
+
+    delivery_id = await _email_delivery("contact@braunschweig.de")
+    monkeypatch.setattr(render, "render", broken)
+    result = await deliveries.send(delivery_id=delivery_id)
+    assert result.status is DeliveryStatus.PENDING and mail_settings.messages == []
+    [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
+    assert attempt.status_code is None and "KeyError" in (attempt.error or "")
+    assert (await deliveries.send(delivery_id=delivery_id)).status is None  # not due: no resend
