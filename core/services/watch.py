@@ -27,12 +27,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from uuid import uuid4
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from core import outbox
+from core import correlation, outbox
 from core.errors import DomainError
 from core.events import ExpiryReminderIssued, PartnershipDormant, PartnershipReactivated
 from core.models import ExpiryReminder, Partnership
@@ -88,8 +89,16 @@ class _Due:
 
 async def tick(*, now: datetime, dormancy_months: int | None = None) -> TickResult:
     """One pass of the watch at ``now`` (normally ``clock.now()``): flag and clear dormancy, send
-    due expiry reminders, expire ended agreements. Idempotent."""
-    months = dormancy_months or get_settings().dormancy_months
+    due expiry reminders, expire ended agreements. Idempotent. Its events and log lines carry
+    one correlation id for the pass (``watch-`` and 12 hex digits)."""
+    token = correlation.bind(f"watch-{uuid4().hex[:12]}")
+    try:
+        return await _tick(now, dormancy_months or get_settings().dormancy_months)
+    finally:
+        correlation.reset(token)
+
+
+async def _tick(now: datetime, months: int) -> TickResult:
     result = TickResult()
     after = 0
     while True:

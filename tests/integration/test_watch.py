@@ -349,3 +349,22 @@ async def test_a_reminder_already_recorded_is_not_sent_twice(
     assert (result.reminders, result.failed) == (0, 0)
     assert await ExpiryReminder.filter(partnership_id=p.id).count() == 1
     assert [k for k, _ in await events(p)] == ["partnership.expiry_reminder"]
+
+
+async def test_the_events_of_one_pass_share_one_correlation_id(db: str) -> None:
+    """Every event one pass writes (dormancy, reminders, expiry) carries the pass's correlation
+    id, ``watch-`` and a fresh hex part; the next pass has its own."""
+    dozing = await signed(FAR, indonesian="Kota A", foreign="City A")
+    ending = await signed(shift_months(T0.date(), 13), indonesian="Kota B", foreign="City B")
+    ended = await signed(shift_months(T0.date(), 6), indonesian="Kota C", foreign="City C")
+    await tick(shift_moment(T0, 12) + timedelta(days=1))
+    rows = [r for r in await factories.outbox_rows() if r.type in WATCH_EVENTS]
+    assert {r.type for r in rows} == set(WATCH_EVENTS) - {"partnership.reactivated"}
+    assert {r.payload["partnership_id"] for r in rows} == {dozing.id, ending.id, ended.id}
+    (first,) = {r.correlation_id for r in rows}
+    assert first.startswith("watch-") and len(first) == len("watch-") + 12
+    await activity(dozing, shift_moment(T0, 12).date() + timedelta(days=1))
+    await tick(shift_moment(T0, 12) + timedelta(days=2))
+    later = [r for r in await factories.outbox_rows() if r.type in WATCH_EVENTS][len(rows) :]
+    assert [r.type for r in later] == ["partnership.reactivated"]
+    assert later[0].correlation_id.startswith("watch-") and later[0].correlation_id != first
