@@ -67,9 +67,9 @@ async def _track_evaluations(envelope: Envelope) -> None:
     throws=(ValueError,),
 )
 async def notify(envelope: dict[str, Any]) -> None:
-    """Append the event to the events stream for live subscriptions (at least once while the key
-    commits: a redelivery may append it twice, and each subscription drops an event id it has
-    already sent)."""
+    """Append the event to the events stream for live subscriptions. A redelivery after the append
+    but before the key commits appends nothing: the stream dedupes by event id
+    (:func:`core.streams.append`)."""
     await apply_once(routes.NOTIFY, Envelope.from_dict(envelope), _notify)
 
 
