@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from core.settings import get_settings
 
 _frozen: datetime | None = None
 
@@ -12,7 +15,14 @@ def now() -> datetime:
 
 
 def today() -> date:
-    return now().date()
+    """The date now in the configured zone (``timezone``, Asia/Jakarta): Kembar's dates
+    (agreements' end dates, documents, activities) are Indonesian local dates."""
+    return local_date(now())
+
+
+def local_date(moment: datetime) -> date:
+    """The date of ``moment`` (timezone-aware) in the configured zone."""
+    return moment.astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
 def freeze(at: datetime | None) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, IPvAnyNetwork, model_validator
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
     watch_interval_seconds: float = Field(
         default=3600.0, ge=0, description="how often the relay runs the watch; 0: never"
     )
+    timezone: str = Field(
+        default="Asia/Jakarta",
+        description="IANA zone whose date is 'today' (agreement end dates are local dates)",
+    )
     # accounts and limits (issue 5)
     introspection: bool | None = Field(
         default=None, description="GraphQL introspection; unset: on, except in production"
@@ -140,6 +145,15 @@ class Settings(BaseSettings):
         description="the worldwide twinning list (CSV) for the suggestions' network factor; "
         "unset: only recorded partnerships count",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
 
     @property
     def introspection_enabled(self) -> bool:

@@ -13,7 +13,9 @@ For each active partnership (and each closed one still flagged dormant):
   by partnership, end date and months). A reminder whose window has passed is not sent late: a
   term signed with three weeks left gets the 1-month reminder only.
 - **Expiry**: after ``valid_until`` the partnership is expired through
-  :func:`core.services.partnerships.expire` (which emits ``partnership.expired``).
+  :func:`core.services.partnerships.expire` (which emits ``partnership.expired``). The end date is
+  an Indonesian one: the watch's "today" is the date in the ``timezone`` setting (Asia/Jakarta),
+  as :func:`core.clock.today` is.
 
 A cheap batched read finds the partnerships that need a change; each change is then decided again
 and written in its own short transaction holding the partnership's row lock (the lock every
@@ -33,7 +35,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from core import correlation, outbox
+from core import clock, correlation, outbox
 from core.errors import DomainError
 from core.events import ExpiryReminderIssued, PartnershipDormant, PartnershipReactivated
 from core.models import ExpiryReminder, Partnership
@@ -146,7 +148,7 @@ def _due(
     """What the watch should do to this partnership now (pure)."""
     if row.status is not Status.ACTIVE:
         return _Due(clear=row.dormant_since is not None)
-    today = now.date()
+    today = clock.local_date(now)  # valid_until is an Indonesian date
     if row.valid_until is not None and row.valid_until < today:
         return _Due(expire=True)
     dormant_at = shift_moment(last, months) if last is not None else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -17,10 +18,12 @@ from core.models import AuditEntry, ExpiryReminder, Partnership
 from core.months import shift_moment, shift_months
 from core.services import evaluations, partnerships, programs, watch
 from core.services.signals import signals_of
+from core.settings import Settings
 from core.stages import Stage, Status
 from tests import factories
 from tests.factories import ACTOR
 
+JAKARTA = ZoneInfo("Asia/Jakarta")
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
 WATCH_EVENTS = (
     "partnership.dormant",
@@ -35,6 +38,11 @@ def frozen() -> Iterator[None]:
     clock.freeze(T0)
     yield
     clock.freeze(None)
+
+
+def on(day: date) -> datetime:
+    """T0's time of day in Jakarta, on ``day`` (an Indonesian date, as the watch counts them)."""
+    return datetime.combine(day, T0.astimezone(JAKARTA).time(), tzinfo=JAKARTA).astimezone(UTC)
 
 
 def at(moment: datetime) -> datetime:
@@ -167,8 +175,8 @@ async def test_a_closed_partnership_loses_its_flag_without_an_event(db: str) -> 
 async def test_each_reminder_exactly_once_then_expiry(db: str) -> None:
     end = shift_months(T0.date(), 24)
     p = await signed(end)
-    six = datetime.combine(shift_months(end, -6), T0.time(), tzinfo=UTC)
-    one = datetime.combine(shift_months(end, -1), T0.time(), tzinfo=UTC)
+    six = on(shift_months(end, -6))
+    one = on(shift_months(end, -1))
 
     await tick(six - timedelta(days=1))
     assert [k for k, _ in await events(p) if k != "partnership.dormant"] == []
@@ -176,7 +184,7 @@ async def test_each_reminder_exactly_once_then_expiry(db: str) -> None:
         await tick(moment)
     await tick(one)
     await tick(one + timedelta(days=20))
-    await tick(datetime.combine(end, T0.time(), tzinfo=UTC))  # the last valid day: still active
+    await tick(on(end))  # the last valid day: still active
     reminders = [(k, e) for k, e in await events(p) if k == "partnership.expiry_reminder"]
     assert reminders == [
         ("partnership.expiry_reminder",
@@ -189,7 +197,7 @@ async def test_each_reminder_exactly_once_then_expiry(db: str) -> None:
         (end, 6, six), (end, 1, one)
     ]  # fmt: skip
 
-    result = await tick(datetime.combine(end + timedelta(days=1), T0.time(), tzinfo=UTC))
+    result = await tick(on(end + timedelta(days=1)))
     assert result.expired == 1
     row = await partnerships.get(p.id)
     assert row.status is Status.EXPIRED
@@ -198,7 +206,7 @@ async def test_each_reminder_exactly_once_then_expiry(db: str) -> None:
     expired = [e for k, e in await events(p) if k == "partnership.expired"]
     assert expired == [{"partnership_id": p.id, "stage": "implementation",
                         "valid_until": end.isoformat()}]  # fmt: skip
-    later = datetime.combine(end + timedelta(days=5), T0.time(), tzinfo=UTC)
+    later = on(end + timedelta(days=5))
     assert (await tick(later)).changed == 0
     assert len([k for k, _ in await events(p) if k == "partnership.expired"]) == 1
 
@@ -206,7 +214,7 @@ async def test_each_reminder_exactly_once_then_expiry(db: str) -> None:
 async def test_a_jump_past_both_thresholds_sends_only_the_one_due(db: str) -> None:
     end = shift_months(T0.date(), 24)
     p = await signed(end)
-    await tick(datetime.combine(end - timedelta(days=10), T0.time(), tzinfo=UTC))
+    await tick(on(end - timedelta(days=10)))
     reminders = [e["months_before"] for k, e in await events(p) if k.endswith("reminder")]
     assert reminders == [1]  # the 6-month one is not sent late
 
@@ -220,7 +228,7 @@ async def test_a_short_term_gets_its_reminder_at_once(db: str) -> None:
 async def test_a_renewal_gets_its_own_reminders(db: str) -> None:
     first_end = shift_months(T0.date(), 12)
     p = await signed(first_end)
-    one = datetime.combine(shift_months(first_end, -1), T0.time(), tzinfo=UTC)
+    one = on(shift_months(first_end, -1))
     await tick(shift_moment(T0, 7))
     await tick(one)
     # renewal: evaluation, back to negotiation, a new agreement with a new end date
@@ -233,11 +241,11 @@ async def test_a_renewal_gets_its_own_reminders(db: str) -> None:
     await factories.signing_papers(p, valid_until=second_end, signed_on=signed_on)
     p = await factories.advance(p, Stage.IMPLEMENTATION)
     assert (p.valid_until, p.renewal_count) == (second_end, 1)
-    await tick(datetime.combine(first_end + timedelta(days=2), T0.time(), tzinfo=UTC))
+    await tick(on(first_end + timedelta(days=2)))
     assert (await partnerships.get(p.id)).status is Status.ACTIVE  # renewed: not expired
 
-    await tick(datetime.combine(shift_months(second_end, -6), T0.time(), tzinfo=UTC))
-    await tick(datetime.combine(shift_months(second_end, -1), T0.time(), tzinfo=UTC))
+    await tick(on(shift_months(second_end, -6)))
+    await tick(on(shift_months(second_end, -1)))
     reminders = [
         (e["valid_until"], e["months_before"]) for k, e in await events(p) if k.endswith("reminder")
     ]
@@ -368,3 +376,23 @@ async def test_the_events_of_one_pass_share_one_correlation_id(db: str) -> None:
     later = [r for r in await factories.outbox_rows() if r.type in WATCH_EVENTS][len(rows) :]
     assert [r.type for r in later] == ["partnership.reactivated"]
     assert later[0].correlation_id.startswith("watch-") and later[0].correlation_id != first
+
+
+async def test_the_day_is_jakartas(db: str) -> None:
+    """``valid_until`` is an Indonesian date: at 18:00 UTC on 30 June it is already 1 July in
+    Jakarta, so an agreement valid until 30 June expires then, not six or seven hours later."""
+    at(datetime(2026, 6, 1, 3, tzinfo=UTC))
+    p = await signed(date(2026, 6, 30))
+    last_minute = await tick(datetime(2026, 6, 30, 16, 59, tzinfo=UTC))  # 23:59 in Jakarta
+    assert (last_minute.expired, (await partnerships.get(p.id)).status) == (0, Status.ACTIVE)
+    assert clock.today() == date(2026, 6, 30)
+    assert (await tick(datetime(2026, 6, 30, 18, tzinfo=UTC))).expired == 1
+    assert clock.today() == date(2026, 7, 1)
+    assert (await partnerships.get(p.id)).status is Status.EXPIRED
+
+
+def test_the_zone_is_a_setting_checked_at_start() -> None:
+    assert Settings().timezone == "Asia/Jakarta"
+    assert clock.local_date(datetime(2026, 6, 30, 18, tzinfo=UTC)) == date(2026, 7, 1)
+    with pytest.raises(ValueError, match="unknown time zone"):
+        Settings(timezone="Asia/Atlantis")
