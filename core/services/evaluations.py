@@ -135,7 +135,7 @@ async def track(*, partnership_id: int) -> tuple[int, int]:
             change.to_stage is Stage.IMPLEMENTATION
             and change.from_stage is not Stage.IMPLEMENTATION
         ):
-            implementation_since = change.at.date()
+            implementation_since = clock.local_date(change.at)
         if change.to_stage is not Stage.EVALUATION or change.from_stage is Stage.EVALUATION:
             continue
         evaluation = known.get(change.id)
@@ -152,7 +152,7 @@ async def track(*, partnership_id: int) -> tuple[int, int]:
 async def _open(
     partnership: Partnership, change: StageChange, round_: int, implementation_since: date | None
 ) -> Evaluation:
-    period_start = implementation_since or partnership.signed_on or change.at.date()
+    period_start = implementation_since or partnership.signed_on or clock.local_date(change.at)
     kpi = await figures(partnership_id=partnership.id, as_of=change.at, since=period_start)
     kpi["budget_by_currency"] = {k: str(v) for k, v in kpi["budget_by_currency"].items()}
     if kpi["last_activity_on"] is not None:
@@ -163,7 +163,7 @@ async def _open(
         opened_change_id=change.id,
         opened_at=change.at,
         period_start=period_start,
-        period_end=change.at.date(),
+        period_end=clock.local_date(change.at),  # an Indonesian date, as clock.today
         kpi=kpi,
     )
     await outbox.record(
