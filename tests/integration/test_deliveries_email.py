@@ -86,3 +86,48 @@ async def test_an_email_whose_rendering_raises_is_one_failed_attempt(
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
     assert attempt.status_code is None and "KeyError" in (attempt.error or "")
     assert (await deliveries.send(delivery_id=delivery_id)).status is None  # not due: no resend
+
+
+async def test_a_trickling_smtp_server_is_a_failed_attempt_within_the_timeout(
+    db: str, mail_settings: MailServer, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    import asyncio
+    import time
+
+    from core.settings import get_settings
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def reply(line: bytes) -> None:  # each answer within aiosmtplib's per-command limit
+            await asyncio.sleep(1.5)
+            writer.write(line)
+            await writer.drain()
+
+        try:
+            await reply(b"220 slow.example ESMTP\r\n")
+            while command := await reader.readline():
+                if command.upper().startswith(b"DATA"):
+                    await reply(b"354 go on\r\n")
+                    await reader.readuntil(b"\r\n.\r\n")
+                quit_ = command.upper().startswith(b"QUIT")
+                await reply(b"221 bye\r\n" if quit_ else b"250 ok\r\n")
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        delivery_id = await _email_delivery("contact@braunschweig.de")
+        monkeypatch.setenv("KEMBAR_SMTP_PORT", str(server.sockets[0].getsockname()[1]))
+        monkeypatch.setenv("KEMBAR_SMTP_TIMEOUT_SECONDS", "2")
+        get_settings.cache_clear()
+        started = time.monotonic()
+        result = await asyncio.wait_for(deliveries.send(delivery_id=delivery_id), timeout=8)
+        took = time.monotonic() - started
+    finally:
+        server.close()
+        get_settings.cache_clear()
+    assert 1.9 <= took < 3.5, took
+    assert result.status is DeliveryStatus.PENDING
+    [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
+    assert attempt.status_code is None and attempt.error
