@@ -10,7 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from pypika_tortoise import functions as sql
-from pypika_tortoise.terms import LiteralValue, Term
+from pypika_tortoise.enums import DatePart
+from pypika_tortoise.terms import Function as SqlFunction
+from pypika_tortoise.terms import Term, ValueWrapper
+from tortoise import connections
 from tortoise.expressions import Function, Q, Subquery
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
@@ -26,10 +29,13 @@ EXPIRING_MONTHS = 6
 
 
 class _Year(Function):
-    """The year of a date column, as text: the same SQL on SQLite and PostgreSQL."""
+    """The year of a date column (a number, or its digits on SQLite): EXTRACT on PostgreSQL,
+    strftime on SQLite; never cut out of the date's text, which follows PostgreSQL's DateStyle."""
 
     def _get_function_field(self, field: Term | str, *default_values: Any) -> Any:
-        return sql.Substring(sql.Cast(field, "VARCHAR"), LiteralValue("1"), LiteralValue("4"))
+        if connections.get("default").capabilities.dialect == "sqlite":
+            return SqlFunction("strftime", ValueWrapper("%Y"), field)
+        return sql.Extract(DatePart.year, field)
 
 
 @dataclass(frozen=True, slots=True)

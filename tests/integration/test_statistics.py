@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from tortoise import connections
 
 from core import policy
 from core.enums import Area, Direction, DocumentType, FundingSource, ProgramStatus, ProgramType
@@ -193,3 +194,24 @@ async def test_an_empty_portfolio_and_an_unknown_region(db: str) -> None:
     assert [(p.code, p.field) for p in refused.value.problems] == [
         (ErrorCode.NOT_FOUND, "regionId")
     ]
+
+
+@pytest.mark.postgres
+async def test_years_do_not_depend_on_the_date_style(db: str) -> None:
+    """Years are read as years, not cut out of a date's text (which follows DateStyle: with
+    'SQL, DMY' it is '31/01/2025')."""
+    await build()
+    expected = await statistics.portfolio(region_id=None, today=TODAY)
+    name = db.rsplit("/", 1)[1].split("?")[0]
+    conn = connections.get("default")
+    await conn.execute_script(f"ALTER DATABASE \"{name}\" SET DateStyle = 'SQL, DMY'")
+    await conn.close()  # new sessions take the database's setting
+    try:
+        assert (await conn.execute_query_dict("SHOW DateStyle"))[0]["DateStyle"] == "SQL, DMY"
+        found = await statistics.portfolio(region_id=None, today=TODAY)
+    finally:
+        await conn.execute_script(f'ALTER DATABASE "{name}" RESET DateStyle')
+        await conn.close()
+    assert found == expected
+    assert found.by_signed_year == {2024: 1, 2025: 1}
+    assert [y.year for y in found.participants_by_year] == [2025, 2026]
