@@ -8,7 +8,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from core import clock
 from core.enums import Area, Direction, ProgramType
 from core.envelope import Envelope
+from core.errors import DomainError, ErrorCode
 from core.models import ExpiryReminder, Partnership
 from core.months import shift_moment, shift_months
 from core.services import evaluations, programs, watch
@@ -178,3 +179,24 @@ async def test_what_records_activity_waits_for_the_watchs_lock(db: str, service:
         await asyncio.wait_for(writing, 10)
     finally:
         await watcher.close()
+
+
+async def test_the_partnership_lock_of_an_unknown_row_is_not_found(db: str) -> None:
+    """Locking the owner first keeps the answers for a row that does not exist."""
+    def activity() -> Awaitable[object]:
+        return programs.record_activity(
+            program_id=404,
+            occurred_on=T0.date(),
+            direction=Direction.INBOUND,
+            participants=1,
+            actor="o",
+        )
+
+    for call, field in (
+        (lambda: evaluations.fill_evaluation(evaluation_id=404, score=1, actor="o"), "id"),
+        (lambda: programs.update_program(program_id=404, title="x", actor="o"), "id"),
+        (activity, "programId"),
+    ):
+        with pytest.raises(DomainError) as exc:
+            await call()
+        assert [(p.code, p.field) for p in exc.value.problems] == [(ErrorCode.NOT_FOUND, field)]
