@@ -251,12 +251,43 @@ async def send(*, delivery_id: int, settings: Settings | None = None) -> Sent:
             log.exception("delivery %s: unexpected error in its attempt", delivery.id)
             error = f"unexpected {type(exc).__name__}: {exc}"[: sender.MAX_ERROR]
             tried = _Tried(outcome=sender.Outcome(None, _ms_since(started), error))
-        return await _finish(
+        sent = await _finish(
             delivery, settings, now,
             outcome=tried.outcome, refused=tried.refused, skip=tried.skip, final=tried.final,
         )  # fmt: skip
+        _log_attempt(delivery, tried, sent)
+        return sent
     finally:
         correlation.reset(token)
+
+
+def _log_attempt(delivery: Delivery, tried: _Tried, sent: Sent) -> None:
+    """One line per attempt, under the event's correlation id, so the id of the request that
+    caused an event also finds every delivery attempt it led to (issue 6)."""
+    outcome = tried.outcome
+    detail = (
+        tried.refused
+        or tried.skip
+        or (outcome and (outcome.error or _answer(outcome)))
+        or ""
+    )
+    status = sent.status.value if sent.status is not None else "not due"
+    retry = f", again in {sent.retry_in:.0f} s" if sent.retry_in is not None else ""
+    log.info(
+        "delivery %s: %s %s %s to subscriber %s: %s (%s%s)",
+        delivery.id, delivery.channel.value, delivery.envelope.get("type"), delivery.event_id,
+        delivery.subscriber_id, status, detail, retry,
+        extra={
+            "correlation_id": delivery.correlation_id,
+            "event_id": str(delivery.event_id),
+            "delivery_id": delivery.id,
+        },
+    )  # fmt: skip
+
+
+def _answer(outcome: sender.Outcome) -> str:
+    code = "" if outcome.status_code is None else f"HTTP {outcome.status_code}, "
+    return f"{code}{outcome.duration_ms} ms"
 
 
 async def _perform(delivery: Delivery, settings: Settings, now: datetime) -> _Tried:

@@ -148,6 +148,24 @@ async def test_fails_twice_then_succeeds_three_attempts_one_delivered(db: str) -
     assert (await Subscriber.get(id=sub.id)).failing_since is None  # cleared by the success
 
 
+async def test_each_attempt_is_logged_under_the_events_correlation_id(
+    db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = await factories.pair()
+    with WebhookReceiver(statuses=[503, 204]) as receiver:
+        await _subscriber(receiver.url, p)
+        envelope = await _latest_envelope()
+        [delivery_id] = await deliveries.plan(envelope=envelope)
+        with caplog.at_level("INFO", logger="core.services.deliveries"):
+            await _settle(delivery_id)
+    lines = [r for r in caplog.records if r.getMessage().startswith(f"delivery {delivery_id}:")]
+    assert len(lines) == 2
+    assert {r.correlation_id for r in lines} == {envelope.correlation_id}  # type: ignore[attr-defined]
+    assert "pending (HTTP 503" in lines[0].getMessage()
+    assert "delivered (HTTP 204" in lines[1].getMessage()
+    assert str(envelope.event_id) in lines[1].getMessage()
+
+
 async def test_schedule_used_up_fails_the_delivery(db: str) -> None:
     p = await factories.pair()
     with WebhookReceiver(default=500) as receiver:
