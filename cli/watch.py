@@ -19,7 +19,7 @@ def watch(
         )
         raise typer.Exit(2)
 
-    async def main() -> None:
+    async def main() -> int:
         from core import clock
         from core.services.watch import tick
 
@@ -27,7 +27,9 @@ def watch(
         typer.echo(
             f"checked {result.checked}: {result.dormant} dormant, {result.reactivated} "
             f"reactivated, {result.cleared} flags cleared, {result.reminders} reminders, "
-            f"{result.expired} expired"
+            f"{result.expired} expired, {result.failed} failed (see the log)"
         )
+        return result.failed
 
-    with_database(main)
+    if with_database(main):
+        raise typer.Exit(1)  # some partnerships could not be processed

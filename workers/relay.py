@@ -194,7 +194,7 @@ async def _watch() -> None:
     except Exception:
         log.exception("relay: the dormancy and expiry watch failed")
         return
-    if result.changed:
+    if result.changed or result.failed:
         log.info("relay: watch %s", result)
 
 
