@@ -11,34 +11,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
-import asyncpg
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from stack import Stack  # bench/stack.py (this script's folder is on sys.path)
 from tortoise.transactions import in_transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-ADMIN = os.environ.get("KEMBAR_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 def noop_ceiling(redis_url: str, messages: int, threads: int) -> float:
     """Messages/s a do-nothing actor reaches on this Redis with the same thread count."""
@@ -70,49 +55,18 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
-    from core import clock, outbox
-    from core.countries import ensure_countries
-    from core.db import close_db, init_db, migrate
+    from core import outbox
     from core.events import ProgramUpdated
     from core.models import OutboxEvent, ProcessedEvent
     from tests import factories
     from workers import routes
 
-    name = f"kembar_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    database_url = f"{ADMIN.rsplit('/', 1)[0]}/{name}"
-    port = free_port()
-    redis_url = f"redis://127.0.0.1:{port}/0"
-    tmp = Path(tempfile.mkdtemp(prefix="kembar-bench-"))
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        await migrate(database_url)
-        await init_db(database_url)
-        await ensure_countries()
+    async with Stack.running() as stack:
         time.sleep(0.3)
-        ceiling = noop_ceiling(redis_url, args.events, args.threads)
+        ceiling = noop_ceiling(stack.redis_url, args.events, args.threads)
 
         pairs = [await factories.pair(f"Kota {i}", f"Stadt {i}", "DE") for i in range(20)]
-        env = {**os.environ, "KEMBAR_DATABASE_URL": database_url, "KEMBAR_REDIS_URL": redis_url}
-        for argv in (
-            [str(Path(sys.executable).parent / "kembar"), "relay"],
-            [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-             "--threads", str(args.threads)],
-        ):  # fmt: skip
-            log = open(tmp / f"{len(children)}.log", "ab")
-            children.append(
-                subprocess.Popen(
-                    argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-                )
-            )
-            log.close()
+        stack.spawn(Stack.RELAY, Stack.worker(args.threads), env=stack.env())
 
         async def settle() -> None:
             while True:
@@ -140,6 +94,7 @@ async def main() -> None:
         began = time.perf_counter()
         await settle()
         throughput = args.events / (time.perf_counter() - began)
+        fanout = len(routes.consumers(ProgramUpdated.TYPE))
 
         # 2. latency at a steady rate: one event per transaction, commit → processed (metrics)
         await ProcessedEvent.all().delete()
@@ -162,25 +117,13 @@ async def main() -> None:
             f"no-op actor ceiling ({args.threads} threads, same Redis): {ceiling:8.0f} messages/s"
         )
         print(
-            f"relay + workers, backlog of {args.events} events (2 messages each): "
-            f"{throughput:8.0f} events/s ({2 * throughput:.0f} messages/s)"
+            f"relay + workers, backlog of {args.events} events ({fanout} messages each): "
+            f"{throughput:8.0f} events/s ({fanout * throughput:.0f} messages/s)"
         )
         print(
             f"commit -> processed at {args.rate:.0f} events/s for {args.seconds:.0f}s "
             f"({len(latencies)} events): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
         )
-        _ = clock
-    finally:
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        redis.terminate()
-        redis.wait()
-        await close_db()
-        admin = await asyncpg.connect(ADMIN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -31,11 +31,8 @@ import asyncio
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -45,19 +42,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from stack import Stack, free_port  # bench/stack.py (this script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ADMIN = os.environ.get("KEMBAR_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 STREAM = "kembar:events:stream"
 QUERY = "subscription { partnershipEvents { cursor eventId payload } }"
 LIMIT_MS = 100.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -354,66 +346,31 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     args = parser.parse_args()
 
-    import asyncpg
-
-    from core.countries import ensure_countries
-    from core.db import close_db, init_db, migrate
     from core.policy import Role
     from core.services import accounts
     from tests import factories
 
-    name = f"kembar_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    database_url = f"{ADMIN.rsplit('/', 1)[0]}/{name}"
-    redis_port = free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    tmp = Path(tempfile.mkdtemp(prefix="kembar-bench-live-"))
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        await migrate(database_url)
-        await init_db(database_url)
-        await ensure_countries()
+    async with Stack.running(prefix="kembar-bench-live-") as stack:
+        redis_url, tmp = stack.redis_url, stack.tmp
         account = await accounts.create_account(
             email="bench@kembar.test", role=Role.ADMIN, region_ids=[], actor="bench"
         )
         token = (await accounts.create_token(account_id=account.id, actor="bench")).secret
         pairs = [(await factories.pair(f"Kota {i}", f"Stadt {i}", "DE")).id for i in range(10)]
         api_port = free_port()
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("KEMBAR_")},
-            "KEMBAR_DATABASE_URL": database_url,
-            "KEMBAR_REDIS_URL": redis_url,
-            "KEMBAR_RATE_LIMIT_PER_MINUTE": "0",
-            "KEMBAR_RATE_LIMIT_IP_PER_MINUTE": "0",
-            "KEMBAR_LIVE_SUBSCRIPTIONS_MAX": "100000",
-            "KEMBAR_LOG_LEVEL": "WARNING",
-        }
-        for argv in (
-            [str(Path(sys.executable).parent / "kembar"), "relay"],
-            [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-             "--threads", "4"],
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(api_port), "--no-access-log", "--log-level", "warning"],
-        ):  # fmt: skip
-            with open(tmp / f"{len(children)}.log", "ab") as log:
-                children.append(
-                    subprocess.Popen(
-                        argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-                    )
-                )
+        env = stack.env(
+            KEMBAR_RATE_LIMIT_PER_MINUTE="0",
+            KEMBAR_RATE_LIMIT_IP_PER_MINUTE="0",
+            KEMBAR_LIVE_SUBSCRIPTIONS_MAX="100000",
+            KEMBAR_LOG_LEVEL="WARNING",
+        )
+        *_, api = stack.spawn(Stack.RELAY, Stack.worker(4), Stack.api(api_port), env=env)
         deadline = time.monotonic() + 60
         while answers(f"http://127.0.0.1:{api_port}/healthz") is None:
-            if time.monotonic() > deadline or children[-1].poll() is not None:
+            if time.monotonic() > deadline or api.poll() is not None:
                 raise RuntimeError(f"the API did not start; see {tmp}/2.log")
             await asyncio.sleep(0.1)
-        api_pid = children[-1].pid
+        api_pid = api.pid
         await asyncio.sleep(2)  # the relay and worker connect
 
         latencies, lost = await pipeline(
@@ -456,17 +413,6 @@ async def main() -> None:
             span = percentile(await in_process(n), 0.5)
             print(f"| {n} | {span:.1f} | {span / n:.3f} |", flush=True)
         print(f"(load average {os.getloadavg()[0]:.2f}; logs in {tmp})")
-    finally:
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        redis.terminate()
-        redis.wait()
-        await close_db()
-        admin = await asyncpg.connect(ADMIN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -16,30 +16,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import asyncpg
+from stack import Stack  # bench/stack.py (this script's folder is on sys.path)
 from tortoise.transactions import in_transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ADMIN = os.environ.get("KEMBAR_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 WEBHOOK_ENV = {"KEMBAR_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]'}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -56,123 +45,82 @@ async def main() -> None:
     args = parser.parse_args()
     os.environ.update(WEBHOOK_ENV)  # before the settings are first read
 
+    from tests.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    receiver.__enter__()
+    try:
+        async with Stack.running() as stack:
+            await _run(args, stack, receiver)
+    finally:
+        receiver.__exit__(None, None, None)
+
+
+async def _run(args: argparse.Namespace, stack: Stack, receiver: Any) -> None:
     from core import outbox
-    from core.countries import ensure_countries
-    from core.db import close_db, init_db, migrate
     from core.events import StageAdvanced
     from core.models import Delivery, DeliveryStatus
     from core.models.subscriber import TopicKind
     from core.services import subscribers
     from core.services.subscribers import TopicInput
     from tests import factories
-    from tests.webhook_receiver import WebhookReceiver
 
-    name = f"kembar_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    database_url = f"{ADMIN.rsplit('/', 1)[0]}/{name}"
-    port = free_port()
-    redis_url = f"redis://127.0.0.1:{port}/0"
-    tmp = Path(tempfile.mkdtemp(prefix="kembar-bench-"))
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    children: list[subprocess.Popen[bytes]] = []
-    receiver = WebhookReceiver()
-    receiver.__enter__()
-    try:
-        await migrate(database_url)
-        await init_db(database_url)
-        await ensure_countries()
-        pairs = [await factories.pair(f"Kota {i}", f"Stadt {i}", "DE") for i in range(20)]
-        for i in range(args.subscribers):
-            await subscribers.create(
-                owner_id=None,
-                name=f"bench {i}",
-                webhook_url=receiver.url,
-                webhook_enabled=True,
-                topic=TopicInput(kind=TopicKind.ALL),
-                event_types=["partnership.stage_advanced"],
+    pairs = [await factories.pair(f"Kota {i}", f"Stadt {i}", "DE") for i in range(20)]
+    for i in range(args.subscribers):
+        await subscribers.create(
+            owner_id=None,
+            name=f"bench {i}",
+            webhook_url=receiver.url,
+            webhook_enabled=True,
+            topic=TopicInput(kind=TopicKind.ALL),
+            event_types=["partnership.stage_advanced"],
+            actor="bench",
+        )
+    stack.spawn(Stack.RELAY, Stack.worker(args.threads), env=stack.env(**WEBHOOK_ENV))
+    time.sleep(3)  # the worker boots (imports, database pool) before the clock starts
+
+    total = int(args.rate * args.seconds)
+    committed: dict[str, float] = {}
+    began = time.perf_counter()
+    for i in range(total):
+        await asyncio.sleep(max(0.0, began + i / args.rate - time.perf_counter()))
+        p = pairs[i % len(pairs)]
+        async with in_transaction():
+            row = await outbox.record(
+                StageAdvanced(
+                    partnership_id=p.id,
+                    from_stage="implementation",
+                    to_stage="evaluation",
+                    status="active",
+                    round=1,
+                    reason="bench",
+                ),
                 actor="bench",
             )
-        env = {
-            **os.environ,
-            "KEMBAR_DATABASE_URL": database_url,
-            "KEMBAR_REDIS_URL": redis_url,
-            **WEBHOOK_ENV,
-        }
-        for argv in (
-            [str(Path(sys.executable).parent / "kembar"), "relay"],
-            [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-             "--threads", str(args.threads)],
-        ):  # fmt: skip
-            log = open(tmp / f"{len(children)}.log", "ab")
-            children.append(
-                subprocess.Popen(
-                    argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-                )
-            )
-            log.close()
-        time.sleep(3)  # the worker boots (imports, database pool) before the clock starts
-
-        total = int(args.rate * args.seconds)
-        committed: dict[str, float] = {}
-        began = time.perf_counter()
-        for i in range(total):
-            await asyncio.sleep(max(0.0, began + i / args.rate - time.perf_counter()))
-            p = pairs[i % len(pairs)]
-            async with in_transaction():
-                row = await outbox.record(
-                    StageAdvanced(
-                        partnership_id=p.id,
-                        from_stage="implementation",
-                        to_stage="evaluation",
-                        status="active",
-                        round=1,
-                        reason="bench",
-                    ),
-                    actor="bench",
-                )
-            committed[str(row.event_id)] = time.time()
-        expected = total * args.subscribers
-        received = await asyncio.to_thread(receiver.wait_for, expected, 120.0)
-        await asyncio.sleep(1.0)
-        duplicates = len(receiver.received) - expected
-        latencies = [(r.at - committed[r.headers["webhook-id"]]) * 1000 for r in received]
-        delivered = await Delivery.filter(status=DeliveryStatus.DELIVERED).count()
-        rows = await Delivery.all().values_list("created_at", "delivered_at", "envelope")
-        plan_lag = [
-            (made - datetime.fromisoformat(env["occurred_at"])).total_seconds() * 1000
-            for made, _, env in rows
-        ]
-        send_lag = [(done - made).total_seconds() * 1000 for made, done, _ in rows if done]
-        print(
-            f"  of which event -> delivery planned p50 {percentile(plan_lag, 0.5):.1f} ms, "
-            f"planned -> delivered p50 {percentile(send_lag, 0.5):.1f} ms"
-        )
-        print(
-            f"commit -> webhook received at {args.rate:.0f} transitions/s for "
-            f"{args.seconds:.0f}s, {args.subscribers} subscriber(s), {args.threads} worker "
-            f"threads ({len(latencies)} webhooks): p50 {percentile(latencies, 0.5):.1f} ms, "
-            f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms; "
-            f"{delivered} deliveries delivered, {duplicates} duplicate requests"
-        )
-    finally:
-        receiver.__exit__(None, None, None)
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        redis.terminate()
-        redis.wait()
-        await close_db()
-        admin = await asyncpg.connect(ADMIN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
+        committed[str(row.event_id)] = time.time()
+    expected = total * args.subscribers
+    received = await asyncio.to_thread(receiver.wait_for, expected, 120.0)
+    await asyncio.sleep(1.0)
+    duplicates = len(receiver.received) - expected
+    latencies = [(r.at - committed[r.headers["webhook-id"]]) * 1000 for r in received]
+    delivered = await Delivery.filter(status=DeliveryStatus.DELIVERED).count()
+    rows = await Delivery.all().values_list("created_at", "delivered_at", "envelope")
+    plan_lag = [
+        (made - datetime.fromisoformat(env["occurred_at"])).total_seconds() * 1000
+        for made, _, env in rows
+    ]
+    send_lag = [(done - made).total_seconds() * 1000 for made, done, _ in rows if done]
+    print(
+        f"  of which event -> delivery planned p50 {percentile(plan_lag, 0.5):.1f} ms, "
+        f"planned -> delivered p50 {percentile(send_lag, 0.5):.1f} ms"
+    )
+    print(
+        f"commit -> webhook received at {args.rate:.0f} transitions/s for "
+        f"{args.seconds:.0f}s, {args.subscribers} subscriber(s), {args.threads} worker "
+        f"threads ({len(latencies)} webhooks): p50 {percentile(latencies, 0.5):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms; "
+        f"{delivered} deliveries delivered, {duplicates} duplicate requests"
+    )
 
 if __name__ == "__main__":
     asyncio.run(main())
