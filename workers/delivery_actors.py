@@ -1,5 +1,5 @@
 """The delivery actors: ``deliveries.plan`` (one message per event, from the routing table) and
-``deliveries.send`` (one message per delivery attempt). Both delegate to
+``delivery_attempts.send`` (one message per delivery attempt). Both delegate to
 :mod:`core.services.deliveries`. The Delivery rows' unique key, not the processed-event key, makes
 them idempotent: plan records its key like every consumer but runs again when redelivered, so a
 redelivered plan message also re-sends what a crash between commit and enqueue left unsent."""
@@ -13,12 +13,12 @@ import dramatiq
 
 from core import correlation
 from core.envelope import Envelope
-from core.services import deliveries
+from core.services import deliveries, delivery_attempts
 from core.settings import get_settings
 from workers.broker import broker  # noqa: F401  (the broker must exist before any actor)
 
 PLAN = "deliveries.plan"
-SEND = "deliveries.send"
+SEND = "delivery_attempts.send"
 QUEUE = "notifications"  # beside events.notify (worker threads are shared by queues anyway)
 
 
@@ -44,7 +44,7 @@ async def plan_deliveries(envelope: dict[str, Any]) -> None:
 def _send_time_limit_ms() -> int:
     """An attempt's overall limit + 15 s (its bookkeeping): inside the claim's lease (+ 30 s), so
     the lease never runs out under an attempt still running (tested)."""
-    return int((deliveries.attempt_seconds(get_settings()) + 15) * 1000)
+    return int((delivery_attempts.attempt_seconds(get_settings()) + 15) * 1000)
 
 
 @dramatiq.actor(
@@ -58,7 +58,7 @@ def _send_time_limit_ms() -> int:
 async def send_delivery(delivery_id: int) -> None:
     """Try one delivery if it is pending and due; schedule the next try when it failed (long
     waits are left to the relay's sweep, which also heals a lost message)."""
-    sent = await deliveries.send(delivery_id=delivery_id)
+    sent = await delivery_attempts.send(delivery_id=delivery_id)
     if sent.retry_in is not None:
         await asyncio.to_thread(
             send_delivery.send_with_options,
@@ -68,7 +68,7 @@ async def send_delivery(delivery_id: int) -> None:
 
 
 async def enqueue_sends(delivery_ids: list[int]) -> None:
-    """One ``deliveries.send`` message per id (off the event loop: the Redis client blocks),
+    """One ``delivery_attempts.send`` message per id (off the event loop: the Redis client blocks),
     then note them as enqueued."""
     if not delivery_ids:
         return

@@ -14,7 +14,7 @@ from standardwebhooks import Webhook
 from core.envelope import Envelope
 from core.models import AuditEntry, Delivery, OutboxEvent, Subscriber
 from core.policy import Role
-from core.services import deliveries
+from core.services import deliveries, delivery_attempts
 from core.webhooks import signing
 from tests import factories
 from tests.api.conftest import ClientFactory, GraphQLClient, api_settings, issue_token, open_client
@@ -71,7 +71,7 @@ async def test_secret_is_shown_once_and_signs(gql: GraphQLClient, db: str) -> No
         p = await factories.pair()
         envelope = Envelope.from_row(await OutboxEvent.get(aggregate_id=str(p.id)))
         [delivery_id] = await deliveries.plan(envelope=envelope)
-        await deliveries.send(delivery_id=delivery_id)
+        await delivery_attempts.send(delivery_id=delivery_id)
         [request] = receiver.wait_for(1)
         assert Webhook(secret).verify(request.body, request.headers)["type"] == envelope.type
         rotated = (await gql.ok(ROTATE, input={"id": sub_id}))["rotateWebhookSecret"]
@@ -171,9 +171,9 @@ async def test_deliveries_attempts_redeliver_and_replay(
         p = await factories.pair()
         envelope = Envelope.from_row(await OutboxEvent.get(aggregate_id=str(p.id)))
         [delivery_id] = await deliveries.plan(envelope=envelope)
-        await deliveries.send(delivery_id=delivery_id)
+        await delivery_attempts.send(delivery_id=delivery_id)
         await asyncio.sleep(0.06)  # the compressed schedule's first wait
-        await deliveries.send(delivery_id=delivery_id)
+        await delivery_attempts.send(delivery_id=delivery_id)
     query = """query($id: ID!, $channel: DeliveryChannel) { node(id: $id) { ... on Subscriber {
       webhookEnabled webhookDisabledReason
       deliveries(filter: {channel: $channel}) { totalCount edges { node {

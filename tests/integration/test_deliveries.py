@@ -25,7 +25,7 @@ from core.models import (
     Subscriber,
 )
 from core.models.subscriber import TopicKind
-from core.services import deliveries, subscribers
+from core.services import deliveries, delivery_attempts, subscribers
 from core.services.subscribers import TopicInput
 from core.settings import get_settings
 from tests import factories
@@ -68,7 +68,7 @@ async def _settle(delivery_id: int, rounds: int = 10) -> Delivery:
         wait = (delivery.next_attempt_at - clock.now()).total_seconds()
         if wait > 0:
             await asyncio.sleep(wait + 0.01)
-        await deliveries.send(delivery_id=delivery_id)
+        await delivery_attempts.send(delivery_id=delivery_id)
     return await Delivery.get(id=delivery_id)
 
 
@@ -156,7 +156,7 @@ async def test_each_attempt_is_logged_under_the_events_correlation_id(
         await _subscriber(receiver.url, p)
         envelope = await _latest_envelope()
         [delivery_id] = await deliveries.plan(envelope=envelope)
-        with caplog.at_level("INFO", logger="core.services.deliveries"):
+        with caplog.at_level("INFO", logger="core.services.delivery_attempts"):
             await _settle(delivery_id)
     lines = [r for r in caplog.records if r.getMessage().startswith(f"delivery {delivery_id}:")]
     assert len(lines) == 2
@@ -186,9 +186,9 @@ async def test_gone_disables_the_webhook_and_skips_the_rest(db: str) -> None:
         second_event = await _latest_envelope()
         [first] = await deliveries.plan(envelope=first_event)
         [second] = await deliveries.plan(envelope=second_event)
-        result = await deliveries.send(delivery_id=first)
+        result = await delivery_attempts.send(delivery_id=first)
         assert result.status is DeliveryStatus.FAILED and result.retry_in is None
-        assert (await deliveries.send(delivery_id=second)).status is None  # skipped already
+        assert (await delivery_attempts.send(delivery_id=second)).status is None  # skipped already
         assert len(receiver.received) == 1
     sub = await Subscriber.get(id=sub.id)
     assert not sub.webhook_enabled and sub.webhook_disabled_at is not None
@@ -212,13 +212,13 @@ async def test_failing_longer_than_the_limit_disables(
     p = await factories.pair()
     sub, _ = await _subscriber("http://127.0.0.1:9/closed", p)  # nothing listens: refused
     [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-    first = await deliveries.send(delivery_id=delivery_id)
+    first = await delivery_attempts.send(delivery_id=delivery_id)
     assert first.status is DeliveryStatus.PENDING and first.retry_in is not None
     since = (await Subscriber.get(id=sub.id)).failing_since
     assert since is not None
     await Subscriber.filter(id=sub.id).update(failing_since=since - timedelta(hours=2))
     await asyncio.sleep(0.06)
-    second = await deliveries.send(delivery_id=delivery_id)
+    second = await delivery_attempts.send(delivery_id=delivery_id)
     assert second.status is DeliveryStatus.FAILED
     sub = await Subscriber.get(id=sub.id)
     assert not sub.webhook_enabled and "failing continuously" in (sub.webhook_disabled_reason or "")
@@ -237,7 +237,7 @@ async def test_private_address_is_refused_and_recorded(
         monkeypatch.setenv("KEMBAR_WEBHOOK_ALLOWED_NETWORKS", "[]")
         get_settings.cache_clear()
         [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
         assert receiver.received == []
     assert result.status is DeliveryStatus.REFUSED
     delivery = await Delivery.get(id=delivery_id)
@@ -260,7 +260,7 @@ async def test_retry_after_is_honoured_when_longer(
         await _subscriber(receiver.url, p)
         [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
         before = clock.now()
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
     assert result.status is DeliveryStatus.PENDING and result.retry_in == pytest.approx(30)
     delivery = await Delivery.get(id=delivery_id)
     assert delivery.next_attempt_at is not None
@@ -273,13 +273,13 @@ async def test_a_delivery_is_sent_by_one_sender_at_a_time(db: str) -> None:
         await _subscriber(receiver.url, p)
         [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
         results = await asyncio.gather(
-            *(deliveries.send(delivery_id=delivery_id) for _ in range(4))
+            *(delivery_attempts.send(delivery_id=delivery_id) for _ in range(4))
         )
         assert len(receiver.received) == 1
     assert sorted(str(r.status) for r in results).count(str(DeliveryStatus.DELIVERED)) == 1
     assert await DeliveryAttempt.filter(delivery_id=delivery_id).count() == 1
-    assert (await deliveries.send(delivery_id=delivery_id)).status is None
-    assert (await deliveries.send(delivery_id=10**9)).status is None
+    assert (await delivery_attempts.send(delivery_id=delivery_id)).status is None
+    assert (await delivery_attempts.send(delivery_id=10**9)).status is None
 
 
 async def test_sweep_finds_unsent_and_lost_deliveries_only(db: str) -> None:
@@ -309,7 +309,7 @@ async def test_e_mail_is_skipped_while_no_smtp_host_is_set(
         topic=TopicInput(kind=TopicKind.PARTNERSHIP, partnership_id=p.id), actor="a",
     )  # fmt: skip
     [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-    assert (await deliveries.send(delivery_id=delivery_id)).status is DeliveryStatus.SKIPPED
+    assert (await delivery_attempts.send(delivery_id=delivery_id)).status is DeliveryStatus.SKIPPED
     assert await DeliveryAttempt.filter(delivery_id=delivery_id).count() == 0
     assert issued.secret is None  # no webhook, no secret
 
@@ -386,7 +386,7 @@ async def test_plan_actor_twice_creates_once_and_sends_each_pending_delivery(
         assert len(keys) == 1
         queued = broker.queues["notifications"].qsize()
         assert queued == 2  # one send message per plan run; the claim makes the second idle
-        send = ACTORS["deliveries.send"].fn.__wrapped__  # type: ignore[attr-defined]
+        send = ACTORS["delivery_attempts.send"].fn.__wrapped__  # type: ignore[attr-defined]
         await send(webhook.id)  # fails (500): a delayed retry message is enqueued
         assert broker.queues["notifications.DQ"].qsize() == 1
         await send(webhook.id)  # the duplicate: not due yet, does nothing
@@ -398,7 +398,7 @@ async def test_a_name_that_does_not_resolve_is_retried_not_refused(db: str) -> N
     p = await factories.pair()
     await _subscriber("http://no-such-host.invalid/hook", p)
     [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-    result = await deliveries.send(delivery_id=delivery_id)
+    result = await delivery_attempts.send(delivery_id=delivery_id)
     assert result.status is DeliveryStatus.PENDING and result.retry_in is not None
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
     assert attempt.status_code is None and "cannot resolve" in (attempt.error or "")
@@ -411,7 +411,7 @@ async def test_redirects_are_not_followed(db: str) -> None:
     ) as receiver:
         await _subscriber(receiver.url, p)
         [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
         assert len(receiver.received) == 1 and target.received == []
     assert result.status is DeliveryStatus.PENDING  # a failure, retried on the schedule
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
@@ -445,7 +445,7 @@ async def test_the_active_relay_sweeps_deliveries_without_a_message(db: str) -> 
         await task
     assert (await Delivery.get(id=delivery_id)).enqueued_at is not None
     message = broker.queues["notifications"].get_nowait()
-    assert b'"deliveries.send"' in message and str(delivery_id).encode() in message
+    assert b'"delivery_attempts.send"' in message and str(delivery_id).encode() in message
     broker.flush_all()
 
 
@@ -469,7 +469,7 @@ async def test_https_keeps_the_name_for_sni_and_the_certificate_check(
     with WebhookReceiver(tls=_tls_server(ca, "localhost")) as receiver:
         await _subscriber(receiver.url, p)
         [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
         [request] = receiver.received
     assert result.status is DeliveryStatus.DELIVERED  # connected to 127.0.0.1, verified localhost
     assert request.headers["host"] == f"localhost:{receiver.port}"
@@ -477,7 +477,7 @@ async def test_https_keeps_the_name_for_sni_and_the_certificate_check(
     with WebhookReceiver(tls=_tls_server(ca, "elsewhere.example")) as impostor:
         await Subscriber.all().update(webhook_url=impostor.url)
         [delivery_id] = await deliveries.plan(envelope=await _latest_envelope())
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
         assert impostor.received == []
     assert result.status is DeliveryStatus.PENDING  # a certificate for another name: refused
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)

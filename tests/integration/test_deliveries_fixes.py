@@ -20,7 +20,7 @@ from core.envelope import Envelope
 from core.models import Account, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent, Subscriber
 from core.models.subscriber import TopicKind
 from core.policy import Role
-from core.services import deliveries, subscribers
+from core.services import deliveries, delivery_attempts, subscribers
 from core.services.subscribers import TopicInput
 from core.settings import get_settings
 from tests import factories
@@ -69,7 +69,7 @@ async def test_an_international_host_name_is_sent_as_punycode_once(
         await Subscriber.filter(id=sub.id).update(
             webhook_url=f"http://bücher.de:{receiver.port}/hook"
         )
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
         [request] = receiver.received
     assert result.status is DeliveryStatus.DELIVERED
     assert request.headers["host"] == f"xn--bcher-kva.de:{receiver.port}"
@@ -80,7 +80,7 @@ async def test_an_international_host_name_is_sent_as_punycode_once(
 async def test_an_unreadable_retry_after_gives_one_recorded_attempt(db: str, value: str) -> None:
     with WebhookReceiver(statuses=[503], headers={0: {"Retry-After": value}}) as receiver:
         _, delivery_id = await _webhook_delivery(receiver.url)
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
         assert len(receiver.received) == 1
     assert result.status is DeliveryStatus.PENDING and result.retry_in == pytest.approx(0.05)
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
@@ -95,7 +95,7 @@ async def test_a_retry_after_date_is_honoured(db: str, monkeypatch: pytest.Monke
     with WebhookReceiver(statuses=[503], headers={0: {"Retry-After": when}}) as receiver:
         _, delivery_id = await _webhook_delivery(receiver.url)
         before = clock.now()
-        result = await deliveries.send(delivery_id=delivery_id)
+        result = await delivery_attempts.send(delivery_id=delivery_id)
     assert result.status is DeliveryStatus.PENDING
     delivery = await Delivery.get(id=delivery_id)
     assert delivery.next_attempt_at is not None
@@ -112,7 +112,7 @@ async def test_an_unexpected_error_is_a_failed_attempt_on_the_schedule(
 
     _, delivery_id = await _webhook_delivery("http://127.0.0.1:9/hook")
     monkeypatch.setattr(signing, "headers", broken)
-    result = await deliveries.send(delivery_id=delivery_id)
+    result = await delivery_attempts.send(delivery_id=delivery_id)
     assert result.status is DeliveryStatus.PENDING and result.retry_in is not None
     [attempt] = await DeliveryAttempt.filter(delivery_id=delivery_id)
     assert attempt.status_code is None and "KeyError" in (attempt.error or "")
@@ -153,7 +153,7 @@ async def test_a_trickling_receiver_is_a_failed_attempt_within_the_timeout(
     get_settings.cache_clear()
     _, delivery_id = await _webhook_delivery(f"http://127.0.0.1:{trickling_server}/hook")
     started = time.monotonic()
-    result = await asyncio.wait_for(deliveries.send(delivery_id=delivery_id), timeout=8)
+    result = await asyncio.wait_for(delivery_attempts.send(delivery_id=delivery_id), timeout=8)
     took = time.monotonic() - started
     assert 1.9 <= took < 3.5, took
     assert result.status is DeliveryStatus.PENDING and result.retry_in is not None
@@ -168,7 +168,7 @@ def test_attempt_timeout_fits_inside_the_actor_limit_inside_the_lease() -> None:
     settings = get_settings()
     total = max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds)
     limit = send_delivery.options["time_limit"] / 1000
-    assert total < limit < deliveries.lease_seconds(settings)
+    assert total < limit < delivery_attempts.lease_seconds(settings)
     assert _send_time_limit_ms() / 1000 == limit
 
 
@@ -197,7 +197,7 @@ async def test_a_failure_after_a_quiet_gap_starts_a_new_streak(
     sub, delivery_id = await _webhook_delivery("http://127.0.0.1:9/closed")
     days_ago = clock.now() - timedelta(days=3)
     await Subscriber.filter(id=sub.id).update(failing_since=days_ago)  # an old streak gave up
-    result = await deliveries.send(delivery_id=delivery_id)
+    result = await delivery_attempts.send(delivery_id=delivery_id)
     assert result.status is DeliveryStatus.PENDING  # not disabled
     sub = await Subscriber.get(id=sub.id)
     assert sub.webhook_enabled and sub.failing_since is not None
@@ -214,7 +214,7 @@ async def test_a_failure_soon_after_the_last_one_keeps_the_streak(
     await DeliveryAttempt.create(
         delivery_id=delivery_id, attempted_at=clock.now() - timedelta(seconds=30), error="HTTP 500"
     )  # failed 30 s ago (the gap here is ~2 min): still the same streak
-    result = await deliveries.send(delivery_id=delivery_id)
+    result = await delivery_attempts.send(delivery_id=delivery_id)
     assert result.status is DeliveryStatus.FAILED
     assert not (await Subscriber.get(id=sub.id)).webhook_enabled
 
@@ -227,7 +227,7 @@ async def test_an_inactive_owner_gets_no_deliveries(db: str) -> None:
     with WebhookReceiver() as receiver:
         sub, delivery_id = await _webhook_delivery(receiver.url, owner_id=officer.id)
         await Account.filter(id=officer.id).update(active=False)
-        result = await deliveries.send(delivery_id=delivery_id)  # planned while active
+        result = await delivery_attempts.send(delivery_id=delivery_id)  # planned while active
         assert receiver.received == []
     assert result.status is DeliveryStatus.SKIPPED
     assert "inactive" in ((await Delivery.get(id=delivery_id)).last_error or "")
