@@ -1,8 +1,9 @@
 """The delivery actors: ``deliveries.plan`` (one message per event, from the routing table) and
-``delivery_attempts.send`` (one message per delivery attempt). Both delegate to
-:mod:`core.services.deliveries`. The Delivery rows' unique key, not the processed-event key, makes
-them idempotent: plan records its key like every consumer but runs again when redelivered, so a
-redelivered plan message also re-sends what a crash between commit and enqueue left unsent."""
+``deliveries.send`` (one message per delivery attempt). They delegate to
+:mod:`core.services.deliveries` and :mod:`core.services.delivery_attempts`. The Delivery rows'
+unique key, not the processed-event key, makes them idempotent: plan records its key like every
+consumer but runs again when redelivered, so a redelivered plan message also re-sends what a
+crash between commit and enqueue left unsent."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from core.settings import get_settings
 from workers.broker import broker  # noqa: F401  (the broker must exist before any actor)
 
 PLAN = "deliveries.plan"
-SEND = "delivery_attempts.send"
+SEND = "deliveries.send"
 QUEUE = "notifications"  # beside events.notify (worker threads are shared by queues anyway)
 
 
@@ -68,7 +69,7 @@ async def send_delivery(delivery_id: int) -> None:
 
 
 async def enqueue_sends(delivery_ids: list[int]) -> None:
-    """One ``delivery_attempts.send`` message per id (off the event loop: the Redis client blocks),
+    """One ``deliveries.send`` message per id (off the event loop: the Redis client blocks),
     then note them as enqueued."""
     if not delivery_ids:
         return

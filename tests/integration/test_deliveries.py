@@ -386,7 +386,7 @@ async def test_plan_actor_twice_creates_once_and_sends_each_pending_delivery(
         assert len(keys) == 1
         queued = broker.queues["notifications"].qsize()
         assert queued == 2  # one send message per plan run; the claim makes the second idle
-        send = ACTORS["delivery_attempts.send"].fn.__wrapped__  # type: ignore[attr-defined]
+        send = ACTORS["deliveries.send"].fn.__wrapped__  # type: ignore[attr-defined]
         await send(webhook.id)  # fails (500): a delayed retry message is enqueued
         assert broker.queues["notifications.DQ"].qsize() == 1
         await send(webhook.id)  # the duplicate: not due yet, does nothing
@@ -445,7 +445,7 @@ async def test_the_active_relay_sweeps_deliveries_without_a_message(db: str) -> 
         await task
     assert (await Delivery.get(id=delivery_id)).enqueued_at is not None
     message = broker.queues["notifications"].get_nowait()
-    assert b'"delivery_attempts.send"' in message and str(delivery_id).encode() in message
+    assert b'"deliveries.send"' in message and str(delivery_id).encode() in message
     broker.flush_all()
 
 
