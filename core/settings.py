@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     delivery_sweep_grace_seconds: float = Field(
         default=60.0, ge=0, description="a delivery overdue this long lost its message"
     )
+    delivery_retention_days: int = Field(
+        default=90, ge=1, description="finished deliveries and their attempts are kept this long"
+    )
 
     # operations (issue 6): logs and worker metrics
     log_format: Literal["auto", "json", "text"] = Field(

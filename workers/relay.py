@@ -26,7 +26,7 @@ import asyncpg
 from core import clock, relay
 from core.envelope import Envelope
 from core.relay import Publish
-from core.services import watch
+from core.services import deliveries, watch
 from core.settings import Settings
 from workers import delivery_actors
 
@@ -167,11 +167,15 @@ async def _prune(settings: Settings) -> None:
             sent_before_days=settings.outbox_retention_days,
             processed_before_days=settings.processed_retention_days,
         )
+        finished = await deliveries.prune(before_days=settings.delivery_retention_days)
     except Exception:
         log.exception("relay: pruning failed")
         return
-    if outbox or processed:
-        log.info("relay: pruned %d sent events, %d processed keys", outbox, processed)
+    if outbox or processed or finished:
+        log.info(
+            "relay: pruned %d sent events, %d processed keys, %d finished deliveries",
+            outbox, processed, finished,
+        )  # fmt: skip
 
 
 async def _sweep_deliveries() -> None:

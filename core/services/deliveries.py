@@ -186,6 +186,29 @@ async def mark_enqueued(*, delivery_ids: list[int]) -> None:
 # sending -------------------------------------------------------------------------------------
 
 
+
+FINISHED = (
+    DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.REFUSED, DeliveryStatus.SKIPPED
+)  # fmt: skip
+
+
+async def prune(*, before_days: int, batch: int = 1000) -> int:
+    """Delete finished deliveries (and their attempts) created more than ``before_days`` ago, in
+    batches; pending ones stay whatever their age. Returns how many deliveries went."""
+    cutoff = clock.now() - timedelta(days=before_days)
+    removed = 0
+    while True:
+        ids = list(
+            await Delivery.filter(status__in=list(FINISHED), created_at__lt=cutoff)
+            .limit(batch)
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return removed
+        async with in_transaction():
+            await DeliveryAttempt.filter(delivery_id__in=ids).delete()
+            removed += await Delivery.filter(id__in=ids).delete()
+
 # healing and admin ---------------------------------------------------------------------------
 
 

@@ -506,3 +506,24 @@ async def test_embedded_mode_delivers_with_a_delayed_retry_through_a_real_worker
         "partnership.stage_advanced"
     ] * 2
     assert len(receiver.received) == 2
+
+
+async def test_prune_deletes_old_finished_deliveries_with_their_attempts_only(db: str) -> None:
+    p = await factories.pair()
+    with WebhookReceiver(statuses=[500]) as receiver:
+        await _subscriber(receiver.url, p, in_app_enabled=True)
+        [webhook_id] = await deliveries.plan(envelope=await _latest_envelope())
+        await delivery_attempts.send(delivery_id=webhook_id)  # failed once: still pending
+    in_app = await Delivery.get(channel=Channel.IN_APP)
+    assert in_app.status is DeliveryStatus.DELIVERED
+    await Delivery.all().update(created_at=clock.now() - timedelta(days=91))
+
+    assert await deliveries.prune(before_days=90) == 1  # the in-app one; pending ones stay
+    assert not await Delivery.exists(id=in_app.id)
+    assert await DeliveryAttempt.filter(delivery_id=webhook_id).count() == 1
+
+    await Delivery.filter(id=webhook_id).update(status=DeliveryStatus.FAILED)
+    assert await deliveries.prune(before_days=100) == 0  # not old enough for this retention
+    assert await deliveries.prune(before_days=90, batch=1) == 1
+    assert not await Delivery.exists() and not await DeliveryAttempt.exists()
+
