@@ -14,6 +14,7 @@ from core.errors import DomainError
 from core.services import accounts as account_service
 from schema.connection import CountedConnection
 from schema.context import Info
+from schema.ids import as_db_id
 from schema.types.geo import City
 
 Role = strawberry.enum(policy.Role, name="Role", description="What an account may do")
@@ -80,9 +81,10 @@ class Account(relay.Node):
             return [None for _ in node_ids]
         found = []
         for node_id in node_ids:
+            pk = as_db_id(str(node_id))  # None when garbled or beyond the database's range
             try:
-                found.append(await account_service.get(int(node_id)))
-            except (ValueError, DomainError):
+                found.append(await account_service.get(pk) if pk is not None else None)
+            except DomainError:
                 found.append(None)
         return [cls.from_model(row) if row else None for row in found]
 

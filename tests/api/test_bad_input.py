@@ -146,7 +146,11 @@ async def test_budgets_out_of_range_are_typed_errors(gql) -> None:
 
 async def test_malformed_node_ids_give_null(gql) -> None:
     city = await factories.city("Bandung")
-    for node_id in (b64("City:abc"), b64("City:"), b64("City:99999999999"), b64("City:-1")):
+    for node_id in (
+        b64("City:abc"), b64("City:"), b64("City:99999999999"), b64("City:-1"),
+        b64("Account:99999999999"), b64("Account:abc"), b64("Subscriber:99999999999"),
+        b64("Delivery:99999999999"),
+    ):  # fmt: skip
         body = await gql(" query($id: ID!) { node(id: $id) { id } }", id=node_id)
         assert body["data"] == {"node": None} and "errors" not in body, node_id
     assert await gql.ok("query($id: ID!) { node(id: $id) { id } }", id=gid("City", city.id))
