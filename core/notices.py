@@ -14,12 +14,10 @@ run of the process is never mistaken for one of this run.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 BUFFER_SIZE = 10_000
@@ -115,21 +113,14 @@ class RecentIds:
 
 buffer = RingBuffer()
 _listeners: set[Callable[[Notice], None]] = set()
-_subscribers: set[asyncio.Queue[str]] = set()
 
 
 def publish_local(data: str) -> Notice:
-    """Append an envelope's JSON to this process's buffer and hand it to every listener and
-    in-process subscriber (a full subscriber queue drops it). Call from the event loop the
-    listeners run on."""
+    """Append an envelope's JSON to this process's buffer and hand it to every listener. Call
+    from the event loop the listeners run on."""
     notice = buffer.append(data)
     for listener in list(_listeners):
         listener(notice)
-    for queue in list(_subscribers):
-        try:
-            queue.put_nowait(data)
-        except asyncio.QueueFull:
-            pass
     return notice
 
 
@@ -137,14 +128,3 @@ def listen(listener: Callable[[Notice], None]) -> Callable[[], None]:
     """Call ``listener`` with each notice published in this process; returns the unsubscribe."""
     _listeners.add(listener)
     return lambda: _listeners.discard(listener)
-
-
-@asynccontextmanager
-async def subscribe_local(maxsize: int = 1000) -> AsyncIterator[asyncio.Queue[str]]:
-    """A queue receiving every notice (its JSON) published in this process while open."""
-    queue: asyncio.Queue[str] = asyncio.Queue(maxsize=maxsize)
-    _subscribers.add(queue)
-    try:
-        yield queue
-    finally:
-        _subscribers.discard(queue)

@@ -124,11 +124,10 @@ async def plan(
     now = clock.now()
     body = envelope.to_dict()
     async with in_transaction():
-        if consumer is not None and not await ProcessedEvent.filter(
-            event_id=envelope.event_id, consumer=consumer
-        ).exists():
-            await ProcessedEvent.create(
-                event_id=envelope.event_id, consumer=consumer, processed_at=now
+        if consumer is not None:  # recorded like every consumer's key; never skipped on
+            await ProcessedEvent.bulk_create(
+                [ProcessedEvent(event_id=envelope.event_id, consumer=consumer, processed_at=now)],
+                ignore_conflicts=True,
             )
         subscribers = await _candidates(scope, subscriber_id)
         existing = set(
@@ -352,8 +351,3 @@ async def counts() -> dict[tuple[Channel, DeliveryStatus], int]:
 
 async def find(delivery_id: int) -> Delivery | None:
     return await Delivery.get_or_none(id=delivery_id)
-
-
-async def subscriber_of(delivery_id: int) -> int | None:
-    rows = await Delivery.filter(id=delivery_id).values_list("subscriber_id", flat=True)
-    return rows[0] if rows else None

@@ -18,20 +18,22 @@ from workers import embedded, routes
 
 async def test_transitions_flow_through_the_in_process_relay_and_worker(db: str) -> None:
     settings = Settings(database_url=db, redis_url=None, relay_idle_poll_seconds=0.2)
-    async with notices.subscribe_local() as live, embedded.running(settings, worker_threads=2):
-        p = await factories.at_stage(Stage.EVALUATION)
-        deadline = time.monotonic() + 20
-        while (
-            await OutboxEvent.filter(sent_at__isnull=True).exists()
-            or not await Evaluation.exists()
-            or await ProcessedEvent.filter(consumer=routes.NOTIFY).count()
-            < await OutboxEvent.all().count()
-        ):
-            assert time.monotonic() < deadline, "events were not processed in time"
-            await asyncio.sleep(0.05)
-        heard = [await asyncio.wait_for(live.get(), 1)]
-        while not live.empty():
-            heard.append(live.get_nowait())
+    heard: list[str] = []
+    stop_listening = notices.listen(lambda notice: heard.append(notice.data))
+    try:
+        async with embedded.running(settings, worker_threads=2):
+            p = await factories.at_stage(Stage.EVALUATION)
+            deadline = time.monotonic() + 20
+            while (
+                await OutboxEvent.filter(sent_at__isnull=True).exists()
+                or not await Evaluation.exists()
+                or await ProcessedEvent.filter(consumer=routes.NOTIFY).count()
+                < await OutboxEvent.all().count()
+            ):
+                assert time.monotonic() < deadline, "events were not processed in time"
+                await asyncio.sleep(0.05)
+    finally:
+        stop_listening()
     [evaluation] = await evaluations.list_evaluations(partnership_id=p.id)
     assert evaluation.closed_at is None
     # every event reached the live notices; in the order the worker's threads finished them,
