@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -523,7 +524,16 @@ async def test_prune_deletes_old_finished_deliveries_with_their_attempts_only(db
     assert await DeliveryAttempt.filter(delivery_id=webhook_id).count() == 1
 
     await Delivery.filter(id=webhook_id).update(status=DeliveryStatus.FAILED)
+    for _ in range(2):  # two more old finished ones: three in all, pruned one batch at a time
+        await Delivery.create(
+            event_id=uuid.uuid4(), event_type="x", subscriber_id=in_app.subscriber_id,
+            channel=Channel.IN_APP,
+            status=DeliveryStatus.DELIVERED, envelope={}, correlation_id="x",
+        )  # fmt: skip
+    await Delivery.filter(status=DeliveryStatus.DELIVERED).update(
+        created_at=clock.now() - timedelta(days=91)
+    )
     assert await deliveries.prune(before_days=100) == 0  # not old enough for this retention
-    assert await deliveries.prune(before_days=90, batch=1) == 1
+    assert await deliveries.prune(before_days=90, batch=1) == 3
     assert not await Delivery.exists() and not await DeliveryAttempt.exists()
 
