@@ -17,6 +17,7 @@ import yaml
 from core.settings import Settings
 from tests.cli.conftest import Run, kembar  # noqa: F401  (fixture)
 from tests.cli.test_commands import COMMANDS
+from tests.ops.parsing import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -97,7 +98,8 @@ def test_each_service_command_is_a_kembar_command_whose_options_parse(
 ) -> None:
     command = argv(SERVICES[name]["command"])
     assert command[0] == "kembar" and command[1] in COMMANDS, command
-    result = kembar(*command[1:], "--help")  # options are parsed before --help exits
+    parse(command)  # options and their values, as the service would run them
+    result = kembar(*command[1:], "--help")
     assert result.returncode == 0, result.stderr
     assert f"Usage: kembar {command[1]}" in result.stdout
 

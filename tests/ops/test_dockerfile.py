@@ -10,8 +10,11 @@ import shlex
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Run, kembar  # noqa: F401  (fixture)
 from tests.cli.test_commands import COMMANDS
+from tests.ops.parsing import UsageError, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -56,9 +59,19 @@ def test_the_image_installs_the_project_as_the_makefile_does() -> None:
 def test_the_image_starts_kembar_serve_with_options_that_parse(kembar: Run) -> None:  # noqa: F811
     [cmd] = [exec_form(arguments) for word, arguments in instructions() if word == "CMD"]
     assert cmd[0] == "kembar" and cmd[1] in COMMANDS, cmd
+    parse(cmd)  # options and their values, as the image would run them
     result = kembar(*cmd[1:], "--help")
     assert result.returncode == 0, result.stderr
     assert f"Usage: kembar {cmd[1]}" in result.stdout
     readme = (ROOT / "README.md").read_text()
     for command in ("kembar serve", "kembar migrate", "kembar relay", "kembar worker"):
         assert command in readme  # the operations section tells admins the same commands
+
+
+@pytest.mark.parametrize(
+    "argv", [["kembar", "serve", "--port", "abc"], ["kembar", "serve", "--no-such-option"]]
+)
+def test_parse_refuses_a_bad_value_or_an_unknown_option(argv: list[str]) -> None:
+    with pytest.raises(UsageError):
+        parse(argv)
+
