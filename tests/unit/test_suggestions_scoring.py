@@ -76,10 +76,16 @@ def test_total_is_the_weighted_sum_within_zero_and_one() -> None:
 def test_population_reason_says_the_numbers(
     population: float, score: float, en: str, id_: str
 ) -> None:
-    f = scoring.population_factor(score, Place("Busan", population, 35.1, COASTAL), SURABAYA)
-    assert (f.name, f.score, f.weight, f.reason_en, f.reason_id) == (
-        "population", score, scoring.WEIGHTS["population"], en, id_,
+    region_log = features.log_population(np.array([float(SURABAYA.population)]))[0]
+    computed = float(
+        scoring.population_scores(region_log, features.log_population(np.array([population])))[0]
+    )
+    assert round(computed, 2) == score  # the table's scores are what the scoring computes
+    f = scoring.population_factor(computed, Place("Busan", population, 35.1, COASTAL), SURABAYA)
+    assert (f.name, f.weight, f.reason_en, f.reason_id) == (
+        "population", scoring.WEIGHTS["population"], en, id_,
     )  # fmt: skip
+    assert f.score == pytest.approx(computed, abs=1e-4)
 
 
 def test_the_population_word_follows_the_score() -> None:
@@ -113,10 +119,12 @@ def test_climate_and_coast_reasons() -> None:
 
 def test_areas_reasons() -> None:
     wanted = scoring.area_mask([Area.EDUCATION, Area.CULTURE, Area.HEALTH])
-    f = scoring.areas_factor(2 / 3, wanted, scoring.area_mask([Area.CULTURE, Area.EDUCATION]))
+    offered = scoring.area_mask([Area.CULTURE, Area.EDUCATION])
+    score = float(scoring.area_scores(wanted, np.array([offered]))[0])
+    assert score == pytest.approx(2 / 3)  # two of the three wanted areas are offered
+    f = scoring.areas_factor(score, wanted, offered)
     assert f.reason_en == "Shared areas: education, culture (2 of 3)"
     assert f.reason_id == "Bidang sama: pendidikan, kebudayaan (2 dari 3)"
-    assert f.score == round(2 / 3, 4)
     none = scoring.areas_factor(0, wanted, scoring.area_mask([Area.TOURISM]))
     assert (none.reason_en, none.reason_id) == (
         "No shared areas (0 of 3)", "Tidak ada bidang yang sama (0 dari 3)",
