@@ -131,7 +131,9 @@ class Settings(BaseSettings):
         default=60.0, ge=0, description="a delivery overdue this long lost its message"
     )
     delivery_retention_days: int = Field(
-        default=90, ge=1, description="finished deliveries (and attempts) created longer ago are pruned"
+        default=90,
+        ge=1,
+        description="finished deliveries (and attempts) created longer ago are pruned",
     )
 
     # operations (issue 6): logs and worker metrics
